@@ -1,0 +1,44 @@
+"""The versioned JSON API (/api/v1): assembles feature endpoints and the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+API_PREFIX = "/api/v1"
+
+
+class AcademyApi(Api):
+    """flask-smorest's Api, leaving error rendering to the app's own handlers."""
+
+    def _register_error_handlers(self):
+        # academy.main.errors renders every HTTP error: JSON problems under /api/.
+        return None
+
+
+api = AcademyApi()
+
+
+def init_api(app: Flask) -> None:
+    """Create the API and register every feature's endpoints."""
+    from academy.api import docs
+    from academy.auth.api import blp as auth_blp
+    from academy.jobs.api import blp as jobs_blp
+    from academy.org.api import blp as org_blp
+
+    api.init_app(app, spec_kwargs={
+        "info": {
+            "description": (
+                "The Window Academy integration API. Authenticate with POST /api/v1/tokens, "
+                "then send `Authorization: Bearer <token>`. Errors have the shape "
+                '`{"error": {"code", "message", "fields"}}`.'
+            )
+        },
+    })
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blp in (auth_blp, org_blp, jobs_blp):
+        api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
+    app.register_blueprint(docs.bp)

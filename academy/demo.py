@@ -1,0 +1,2 @@
+def build_demo(seed: int) -> list[str]:
+    raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Home page, language switch, error pages."""

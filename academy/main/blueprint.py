@@ -1,0 +1,5 @@
+"""The blueprint: Home page, language switch, error pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)

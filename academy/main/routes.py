@@ -1,0 +1,78 @@
+"""The home page and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from academy.auth.services import set_locale
+from academy.extensions import db
+from academy.main.blueprint import bp
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("main/index.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language; remembered on the account when signed in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            set_locale(current_user, locale)
+            db.session.commit()
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.app_context_processor
+def navigation():
+    """The navigation menu for the signed-in user's roles."""
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+
+    from academy.permissions import ADMIN
+
+    def nav_items():
+        items = [("main.index", _("Home"), None)]
+        if current_user.is_authenticated and current_user.has_role(ADMIN):
+            items += [
+                ("org.units", _("Org units"), "org.unit"),
+                ("org.workers", _("Staff"), "org.worker"),
+                ("auth.users", _("Accounts"), "auth.user"),
+                ("audit.entries", _("Audit log"), "audit."),
+            ]
+        endpoint = request.endpoint or ""
+        return [
+            {"url": url_for(ep), "label": label,
+             "active": endpoint == ep or bool(prefix and endpoint.startswith(prefix))}
+            for ep, label, prefix in items
+        ]
+
+    def role_label(role: str) -> str:
+        return {
+            "trainee": _("Trainee"),
+            "instructor": _("Instructor"),
+            "assessor": _("Assessor"),
+            "admin": _("Administrator"),
+        }.get(role, role)
+
+    def current_locale() -> str:
+        return str(get_locale() or "zh_CN")
+
+    return {"nav_items": nav_items, "role_label": role_label, "current_locale": current_locale}

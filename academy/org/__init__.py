@@ -1,0 +1,1 @@
+"""Org units and staff records."""
