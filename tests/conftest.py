@@ -17,7 +17,7 @@ from sqlalchemy import text
 from academy import create_app
 from academy.auth import services as auth_services
 from academy.extensions import db as _db
-from academy.org.models import EmploymentType, OrgLevel, OrgUnit, Worker, WorkerEvent
+from academy.org.models import EmploymentType, OrgUnit, Worker, WorkerEvent
 from config import TestConfig
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105 - test accounts only

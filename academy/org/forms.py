@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _BaseForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
