@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from academy.extensions import db
 from academy.org.models import OrgUnit, Worker
@@ -48,7 +48,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="joined", innerjoin=True)
-    worker: Mapped[Worker | None] = relationship(backref="account")
+    # One account per staff record (worker_id is unique): ``worker.account`` is a scalar.
+    worker: Mapped[Worker | None] = relationship(backref=backref("account", uselist=False))
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="user"
     )

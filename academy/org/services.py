@@ -385,3 +385,32 @@ def require_worker(employee_no: str) -> Worker:
     if worker is None:
         raise NotFound(_("No staff member with employee number %(no)s.", no=employee_no))
     return worker
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def count_by_status(stmt: Select) -> dict[str, int]:
+    """How many of the workers selected by ``stmt`` are active and have left (one query)."""
+    found = stmt.order_by(None).subquery()
+    rows = db.session.execute(select(found.c.status, func.count()).group_by(found.c.status))
+    counts = {status.value: 0 for status in WorkerStatus}
+    for status, count in rows:
+        counts[WorkerStatus(status).value] = count
+    return counts
+
+
+def create_account_for_worker(worker: Worker, password: str):
+    """Open a trainee account for a staff member (username = employee number)."""
+    from academy.auth.services import create_user
+
+    if worker.status == WorkerStatus.LEFT:
+        msg = _("%(name)s has left; no account can be opened.", name=worker.name)
+        raise Conflict(msg)
+    user = create_user(username=worker.employee_no, display_name=worker.name,
+                       org_unit=worker.org_unit, roles={"trainee"}, password=password,
+                       worker=worker)
+    record("worker_account_created", target_type="worker", target_id=worker.employee_no,
+           target_label=worker.name, org_path=worker.org_unit.path,
+           after={"username": user.username, "roles": sorted(user.roles)})
+    return user
