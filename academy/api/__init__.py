@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from academy.api.common import ErrorSchema
+
 API_PREFIX = "/api/v1"
 
 
 class AcademyApi(Api):
     """flask-smorest's Api, leaving error rendering to the app's own handlers."""
+
+    # Documents the shape academy.main.errors actually renders (not flask-smorest's own).
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         # academy.main.errors renders every HTTP error: JSON problems under /api/.

@@ -38,5 +38,49 @@ def paginate(stmt: Select, page: int, per_page: int) -> dict[str, Any]:
     return {"items": items, "total": total or 0, "page": page, "per_page": per_page}
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "A stable slug, e.g. not_found."})
+    message = fields.String(required=True, metadata={"description": "Human-readable text."})
+    # ``fields`` would shadow Schema.fields, hence the data_key.
+    field_errors = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+        required=True, metadata={"description": "Messages per input field (may be empty)."},
+    )
+
+
 class ErrorSchema(Schema):
-    error = fields.Dict()
+    """The body of every API error: ``{"error": {"code", "message", "fields"}}``."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class Text(fields.String):
+    """A string the databases can store: no NUL characters, no lone surrogates.
+
+    PostgreSQL refuses NUL in text and neither driver encodes lone surrogates, so
+    letting either through would turn bad input into a server error. Leading and
+    trailing whitespace is stripped unless ``strip=False``.
+    """
+
+    default_error_messages = {"invalid_text": "Contains characters that cannot be stored."}
+
+    def __init__(self, *args, strip: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.strip = strip
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not storable(text):
+            raise self.make_error("invalid_text")
+        return text.strip() if self.strip else text
+
+
+def storable(text: str) -> bool:
+    """True when ``text`` can be stored in (and compared against) any of our databases."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
