@@ -39,7 +39,10 @@ class Config:
 
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Per username, and a looser one per address: a whole service hall may share one NAT IP.
     LOGIN_RATE_LIMIT = os.environ.get("ACADEMY_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_IP_RATE_LIMIT = os.environ.get("ACADEMY_LOGIN_IP_RATE_LIMIT",
+                                         "100 per minute;1000 per hour")
     API_TOKEN_TTL_HOURS = int(os.environ.get("ACADEMY_API_TOKEN_TTL_HOURS", "24"))
 
     FORCE_HTTPS = False

@@ -7,8 +7,6 @@ from flask_talisman import Talisman
 
 from academy.extensions import csrf, login_manager
 
-talisman = Talisman()
-
 CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -40,7 +38,9 @@ def bearer_token() -> str | None:
 def init_app(app: Flask) -> None:
     """Headers on every response; CSRF on every state change not made with a bearer token."""
     production = bool(app.config.get("SESSION_COOKIE_SECURE"))
-    talisman.init_app(
+    # One Talisman per app: it keeps its options (and the app) on itself, so a shared
+    # instance would hand the last app's settings (e.g. production's HTTPS) to every app.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=bool(app.config.get("FORCE_HTTPS")),
         strict_transport_security=production,

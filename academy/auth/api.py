@@ -45,9 +45,13 @@ def _limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _ip_limit() -> str:
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
 @blp.route("/tokens")
 class Tokens(MethodView):
-    decorators = [limiter.limit(_limit), limiter.limit(_limit, key_func=_token_username_key)]
+    decorators = [limiter.limit(_ip_limit), limiter.limit(_limit, key_func=_token_username_key)]
 
     @blp.doc(security=[])
     @blp.arguments(TokenRequestSchema)

@@ -76,3 +76,8 @@ def navigation():
         return str(get_locale() or "zh_CN")
 
     return {"nav_items": nav_items, "role_label": role_label, "current_locale": current_locale}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
