@@ -73,7 +73,9 @@ def navigation():
         }.get(role, role)
 
     def current_locale() -> str:
-        return str(get_locale() or "zh_CN")
+        # Babel expands zh_CN to zh_Hans_CN; templates only need our two language codes.
+        locale = get_locale()
+        return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
     return {"nav_items": nav_items, "role_label": role_label, "current_locale": current_locale}
 
