@@ -71,6 +71,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     JOBS_INLINE = True
     REDIS_URL = None
+    # Assertions read messages in English; tests of the Chinese default use the `chinese` fixture.
+    BABEL_DEFAULT_LOCALE = "en"
     SERVER_NAME = "localhost.localdomain"
     PASSWORD_HASH_FAST = True
 

@@ -43,9 +43,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        if current_user.locale in languages:
-            return current_user.locale
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -97,6 +97,16 @@ def _truncate() -> None:
 
 
 @pytest.fixture
+def chinese(app):
+    """Use the product's real default language (zh_CN) for this test."""
+    from config import Config
+
+    app.config["BABEL_DEFAULT_LOCALE"] = Config.BABEL_DEFAULT_LOCALE
+    yield
+    app.config["BABEL_DEFAULT_LOCALE"] = TestConfig.BABEL_DEFAULT_LOCALE
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -35,7 +35,7 @@ def test_every_string_has_a_chinese_translation():
     assert not missing, f"{len(missing)} strings lack a zh_CN translation, e.g. {missing[:10]}"
 
 
-def test_chinese_by_default_and_english_on_request(client, orgs, make_user):
+def test_chinese_by_default_and_english_on_request(chinese, client, orgs, make_user):
     page = client.get("/login").get_data(as_text=True)
     assert "登录" in page and '<html lang="zh-CN">' in page
     client.post("/language", data={"locale": "en", "next": "/login"})
@@ -43,7 +43,7 @@ def test_chinese_by_default_and_english_on_request(client, orgs, make_user):
     assert "Sign in" in page and '<html lang="en">' in page
 
 
-def test_language_is_remembered_per_user(app, orgs, make_user):
+def test_language_is_remembered_per_user(chinese, app, orgs, make_user):
     make_user("polyglot", unit=orgs["V1"])
     first = app.test_client()
     first.post("/login", data={"username": "polyglot", "password": "Correct-Horse-42"})

@@ -421,3 +421,33 @@ def test_admin_pages_are_usable_on_a_phone(client, admin, staff):
     page = client.get("/admin/workers").get_data(as_text=True)
     assert "table-responsive" in page and "hide-sm" in page
     assert 'name="viewport"' in page
+
+
+def test_moving_a_worker_moves_their_account_scope(orgs, make_worker, make_user, db):
+    """A moved worker's account follows, so a moved admin does not keep the old subtree."""
+    from academy.auth.models import User
+    from academy.org import services
+
+    worker = make_worker(orgs["V1"], employee_no="MOVE1")
+    make_user("mover", roles=("admin",), unit=orgs["V1"], worker=worker)
+    services.update_worker(worker, {"org_unit": orgs["V2"]})
+    db.session.commit()
+    db.session.expire_all()
+    account = db.session.scalar(db.select(User).where(User.username == "mover"))
+    assert account.org_unit.code == "V2"
+
+
+def test_roster_import_move_moves_the_account(orgs, make_worker, make_user, db):
+    from academy.auth.models import User
+    from academy.org.roster import import_roster
+
+    worker = make_worker(orgs["V1"], employee_no="MOVE2", name="王五", hire_date=date(2023, 1, 5),
+                         employer="某劳务公司", post="综合窗口")
+    make_user("mover2", unit=orgs["V1"], worker=worker)
+    csv = ("工号,姓名,所属单位编码,用工性质,劳务公司,入职日期,岗位\n"
+           "MOVE2,王五,V2,劳务派遣合同,某劳务公司,2023-01-05,综合窗口\n").encode()
+    report = import_roster(csv, "r.csv", scope=orgs["D"], dry_run=False)
+    db.session.commit()
+    assert report.updated == 1, report.as_dict()
+    db.session.expire_all()
+    assert db.session.scalar(db.select(User).where(User.username == "mover2")).org_unit.code == "V2"

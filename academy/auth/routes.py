@@ -59,7 +59,8 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
             db.session.commit()  # keep the audit entry of the failure
-            form.password.errors.append(_("Wrong username or password, or the account is disabled."))
+            form.password.errors.append(
+                _("Wrong username or password, or the account is disabled."))
         else:
             login_user(user, remember=form.remember.data)
             if user.locale:
@@ -86,7 +87,8 @@ def change_password():
                                      form.new_password.data)
         except DomainError as exc:
             db.session.rollback()
-            target = form.current_password if "current_password" in exc.fields else form.new_password
+            wrong_current = "current_password" in exc.fields
+            target = form.current_password if wrong_current else form.new_password
             target.errors.extend(exc.fields.get("password") or [exc.message])
         else:
             db.session.commit()

@@ -17,7 +17,8 @@ class Job(db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     kind: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued/running/finished/failed
+    # queued → running → finished | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict | None] = mapped_column(JSON)

@@ -35,6 +35,7 @@ from academy.audit.services import record
 from academy.errors import DomainError, NotFound, ValidationFailed
 from academy.extensions import db
 from academy.jobs.registry import job_handler
+from academy.org import services
 from academy.org.models import EmploymentType, OrgUnit, Worker, WorkerEvent, WorkerStatus
 
 if TYPE_CHECKING:
@@ -538,6 +539,7 @@ def _apply(plan: _Plan, actor: Any) -> tuple[list[str], dict[str, list[str]]]:
             if moved:
                 events.append({"worker_id": worker.id, "kind": "moved", "on_date": today,
                                "detail": f"{worker.org_unit.code} → {unit.code}"})
+                services.account_follows_move(worker, worker.org_unit, unit)
                 worker.org_unit = unit
             new_status = changes.get("status")
             if new_status == WorkerStatus.LEFT and worker.status != WorkerStatus.LEFT:

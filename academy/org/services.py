@@ -324,9 +324,10 @@ def update_worker(worker: Worker, values: dict[str, Any]) -> bool:
         if key in {"employer", "post"}:
             value = value or None
         setattr(worker, key, value)
-    if "org_unit" in values and values["org_unit"] is not old_unit and values["org_unit"] != old_unit:
+    if "org_unit" in values and values["org_unit"] != old_unit:
         worker.events.append(WorkerEvent(kind="moved", on_date=date.today(),
                                          detail=f"{old_unit.code} → {values['org_unit'].code}"))
+        account_follows_move(worker, old_unit, values["org_unit"])
     if status is not None and WorkerStatus(status) != worker.status:
         if WorkerStatus(status) == WorkerStatus.LEFT:
             _mark_left(worker, leave_date or date.today(), leave_reason or "")
@@ -339,6 +340,16 @@ def update_worker(worker: Worker, values: dict[str, Any]) -> bool:
     record("worker_updated", target_type="worker", target_id=worker.employee_no,
            target_label=worker.name, org_path=worker.org_unit.path, before=before, after=after)
     return True
+
+
+def account_follows_move(worker: Worker, old_unit: OrgUnit, new_unit: OrgUnit) -> None:
+    """A moved worker's account moves too, so its scope is the new unit, not the old one."""
+    account = getattr(worker, "account", None)
+    if account is not None and account.org_unit_id == old_unit.id:
+        account.org_unit = new_unit
+        record("account_moved", target_type="user", target_id=account.id,
+               target_label=account.username, org_path=new_unit.path,
+               before={"org_unit": old_unit.code}, after={"org_unit": new_unit.code})
 
 
 def _mark_left(worker: Worker, leave_date: date, reason: str) -> None:

@@ -17,7 +17,7 @@ PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture
-def live_server(app):
+def live_server(app, chinese):
     """Serve the test app on 127.0.0.1 with a free port for the duration of a test."""
     app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through real CSRF checks
     server = make_server("127.0.0.1", 0, app, threaded=True)
