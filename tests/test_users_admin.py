@@ -109,3 +109,11 @@ def test_roles_change_is_audited(client, orgs, login_as, make_user, db):
     assert entry.after == {"roles": ["assessor", "trainee"]}
     page = client.get("/admin/audit/?action=roles_changed").get_data(as_text=True)
     assert "audited" in page
+
+
+def test_audit_page_names_actions_and_filters_by_them(client, orgs, login_as, make_user):
+    make_user("filtered", unit=orgs["V1"])
+    login_as(roles=("admin",), unit=orgs["D"])
+    page = client.get("/admin/audit/?action=user_created").get_data(as_text=True)
+    assert "Account created" in page and "filtered" in page
+    assert "Org unit created" not in page.split("<tbody>")[1]

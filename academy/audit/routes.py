@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from academy.audit.blueprint import bp
+from academy.audit.labels import ACTION_LABELS, action_label
 from academy.audit.services import query_entries
 from academy.extensions import db
 from academy.permissions import ADMIN, role_required
@@ -34,4 +35,6 @@ def entries():
                          include_global=current_user.org_unit.parent_id is None, **filters)
     page = db.paginate(stmt, per_page=50, error_out=False, max_per_page=200)
     args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items() if v}
-    return render_template("audit/entries.html", page=page, filters=filters, args=args)
+    return render_template("audit/entries.html", page=page, filters=filters, args=args,
+                           actions=sorted(ACTION_LABELS, key=action_label),
+                           action_label=action_label)

@@ -26,7 +26,7 @@ def employment_type_choices():
 class WorkerForm(FlaskForm):
     """The editable fields of a staff record."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=64)])
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=64)])
     org_unit = SelectField(_l("Org unit"), validators=[InputRequired()])
     employment_type = SelectField(_l("Employment type"), choices=employment_type_choices,
                                   validators=[InputRequired()])

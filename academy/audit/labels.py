@@ -1,0 +1,34 @@
+"""Human names of audit actions (the stored action stays a stable English slug)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "password_changed": _l("Changed own password"),
+    "password_reset": _l("Password reset by an administrator"),
+    "user_created": _l("Account created"),
+    "user_enabled": _l("Account enabled"),
+    "user_disabled": _l("Account disabled"),
+    "roles_changed": _l("Roles changed"),
+    "account_moved": _l("Account moved with its staff record"),
+    "token_created": _l("API token issued"),
+    "token_revoked": _l("API token revoked"),
+    "org_unit_created": _l("Org unit created"),
+    "org_unit_renamed": _l("Org unit renamed"),
+    "org_unit_moved": _l("Org unit moved"),
+    "worker_created": _l("Staff record created"),
+    "worker_updated": _l("Staff record changed"),
+    "worker_left": _l("Staff member left"),
+    "worker_account_created": _l("Account opened for a staff member"),
+    "roster_imported": _l("Roster imported"),
+    "demo_built": _l("Demo district built"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated name of an action, or the slug itself for one not listed."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
