@@ -1,0 +1,540 @@
+"""The access matrix: every route of the app × every role (STYLE rule 9).
+
+``ROUTES`` lists each (method, rule) with a real URL, a body that would do something if
+allowed, and the expected outcome for every role. ``test_every_route_is_in_the_matrix``
+fails when a route is added without an entry here, naming it.
+
+The world: district D with subdistricts S1 and S2, villages V1 (under S1) and V2 (under
+S2). The targets live in V1: staff records EV1-001 (with its own trainee account, the
+``owner`` role) and EV1-002 (no account), the account ``v1-target``, and a roster-import
+job started by ``admin_this`` (an admin of S1). ``admin_other`` administers S2; the
+trainee, instructor and assessor sit in S1 itself, so refusing them is a matter of role,
+not of scope.
+
+The world is built once for the module on the session's app (see ``matrix``), so the tests
+here must not use conftest's ``app`` or ``db`` fixtures (nor those built on them, such as
+``orgs`` or ``login_as``): those empty every table. ``client`` is redefined below.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from academy.auth.services import create_user
+from academy.extensions import db as _db
+from academy.jobs.models import Job
+from academy.org.models import EmploymentType, OrgUnit, Worker, WorkerEvent
+from academy.org.roster import stash_upload
+from academy.org.services import create_unit
+from tests.conftest import PASSWORD, _truncate
+
+ROLES = ["anonymous", "trainee", "instructor", "assessor", "owner", "admin_other",
+         "admin_this"]
+SIGNED_IN = ROLES[1:]
+NON_ADMINS = ("trainee", "instructor", "assessor", "owner")
+
+# Served files, not views: nothing to authorize.
+UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+NEW_PASSWORD = "Window-Academy-Strong-9"
+ROSTER_HEADER = "工号,姓名,所属单位编码,用工性质,劳务公司,入职日期,岗位,状态,离职日期,离职原因"
+ROSTER_ROW_V1 = "EV1-009,王五,V1,劳务派遣合同,某劳务公司,2023-05-01,综合窗口,在职,,"
+# Strings that name S1's units and V1's people: nothing shown to admin_other contains them.
+S1_MARKERS = ("东街道", "东一社区", "EV1-001", "EV1-002", "v1-target", "东一张三", "东一李四")
+
+
+def roster_csv() -> bytes:
+    return f"{ROSTER_HEADER}\n{ROSTER_ROW_V1}\n".encode()
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+OK = "allowed"  # anything but 401/403/404 and 5xx
+LOGIN = "sign-in redirect"  # HTML, anonymous: 302 to /login
+UNAUTHORIZED = 401  # API, anonymous: the JSON problem
+FORBIDDEN = 403
+HIDDEN = 404  # refused without revealing that the object exists
+
+
+@dataclass(frozen=True)
+class Contained:
+    """Past the role check, but the other subtree's objects are out of reach.
+
+    The view answers exactly ``status`` (a form re-rendered without the foreign choice, an
+    import report listing the foreign rows, ...) and writes nothing.
+    """
+
+    status: int
+
+    def __str__(self) -> str:
+        return f"contained {self.status}"
+
+
+Outcome = str | int | Contained
+
+
+def anonymous_outcome(api: bool) -> Outcome:
+    return UNAUTHORIZED if api else LOGIN
+
+
+def public() -> dict[str, Outcome]:
+    return dict.fromkeys(ROLES, OK)
+
+
+def signed_in(api: bool) -> dict[str, Outcome]:
+    return {"anonymous": anonymous_outcome(api), **dict.fromkeys(SIGNED_IN, OK)}
+
+
+def admins(api: bool, **overrides: Outcome) -> dict[str, Outcome]:
+    """Any admin (each within their own subtree); other roles are refused."""
+    table = {"anonymous": anonymous_outcome(api), **dict.fromkeys(NON_ADMINS, FORBIDDEN),
+             "admin_other": OK, "admin_this": OK}
+    return {**table, **overrides}
+
+
+def this_subtree(api: bool, **overrides: Outcome) -> dict[str, Outcome]:
+    """Only the admin whose subtree holds the target."""
+    return admins(api, **{"admin_other": FORBIDDEN, **overrides})
+
+
+# ---------------------------------------------------------------- the world
+#
+# Building the world costs more than most requests (on PostgreSQL above all), so it is built
+# once for the module and rebuilt only after a test has left a trace in it: an allowed write,
+# or a refused one that wrote anyway (which that test reports). Sign-ins only add audit
+# entries and tokens, which no other test reads.
+
+
+@dataclass
+class World:
+    target_user_id: int
+    job_id: str
+    upload_token: str
+
+    def url(self, template: str) -> str:
+        return template.format(user_id=self.target_user_id, job_id=self.job_id)
+
+
+# Each role's account: (username, role, org unit code); the owner's is EV1-001's own.
+ACCOUNTS = {
+    "trainee": ("trainee", "trainee", "S1"),
+    "instructor": ("instructor", "instructor", "S1"),
+    "assessor": ("assessor", "assessor", "S1"),
+    "owner": ("EV1-001", "trainee", "V1"),
+    "admin_other": ("admin_other", "admin", "S2"),
+    "admin_this": ("admin_this", "admin", "S1"),
+}
+
+
+def build_world() -> World:
+    """Empty the tables, then create the tree, the targets and every role's account."""
+    _truncate()
+    units: dict[str, OrgUnit] = {}
+    for code, level, parent, name in [("D", "district", None, "示例区"),
+                                      ("S1", "subdistrict", "D", "东街道"),
+                                      ("S2", "subdistrict", "D", "西街道"),
+                                      ("V1", "village", "S1", "东一社区"),
+                                      ("V2", "village", "S2", "西一村")]:
+        units[code] = create_unit(code=code, name=name, level=level,
+                                  parent=units.get(parent or ""))
+    workers = {}
+    for no, name, code in [("EV1-001", "东一张三", "V1"), ("EV1-002", "东一李四", "V1"),
+                           ("EV2-001", "西一王五", "V2")]:  # admin_other's lists aren't empty
+        workers[no] = Worker(employee_no=no, name=name, org_unit=units[code],
+                             employment_type=EmploymentType.CONTRACT, employer="某劳务公司",
+                             hire_date=date(2024, 3, 1), post="综合窗口")
+        workers[no].events.append(WorkerEvent(kind="hired", on_date=date(2024, 3, 1)))
+        _db.session.add(workers[no])
+    users = {
+        role: create_user(username=username, display_name=username, org_unit=units[code],
+                          roles={role_name}, password=PASSWORD, worker=workers.get(username))
+        for role, (username, role_name, code) in ACCOUNTS.items()
+    }
+    target = create_user(username="v1-target", display_name="v1-target",
+                         org_unit=units["V1"], roles={"trainee"}, password=PASSWORD)
+    job = Job(kind="roster_import", state="finished", done=1, total=1,
+              result={"created": 1}, created_by_id=users["admin_this"].id)
+    _db.session.add(job)
+    _db.session.commit()
+    world = World(target_user_id=target.id, job_id=job.id,
+                  upload_token=stash_upload(roster_csv(), "roster.csv",
+                                            owner_id=users["admin_this"].id, rows=1))
+    _db.session.remove()
+    return world
+
+
+# Columns that a permitted read may touch (bookkeeping, not data).
+VOLATILE = {("api_tokens", "last_used_at"), ("users", "last_login_at")}
+# What signing in writes: left out when deciding whether the world needs rebuilding.
+SIGN_IN_TABLES = {"audit_entries", "api_tokens"}
+
+
+def snapshot(app: Flask, ignore: Collection[str] = ()) -> dict[str, list[tuple]]:
+    """Every row of every table (bar bookkeeping columns), and the stashed uploads."""
+    state: dict[str, list[tuple]] = {}
+    with app.app_context(), _db.engine.connect() as conn:
+        for table in _db.metadata.sorted_tables:
+            if table.name in ignore:
+                continue
+            columns = [c for c in table.columns if (table.name, c.name) not in VOLATILE]
+            rows = conn.execute(select(*columns).order_by(*table.primary_key.columns))
+            state[table.name] = [tuple(row) for row in rows]
+    uploads = os.path.join(app.instance_path, "uploads")
+    state["uploads"] = sorted(os.listdir(uploads)) if os.path.isdir(uploads) else []
+    return state
+
+
+@dataclass
+class Matrix:
+    app: Flask
+    world: World
+    baseline: dict[str, list[tuple]]
+
+    def rebuild_if_touched(self) -> None:
+        """Start the next test from the same world if this one left a trace in it."""
+        if snapshot(self.app, SIGN_IN_TABLES) != self.baseline:
+            with self.app.app_context():
+                self.world = build_world()
+            self.baseline = snapshot(self.app, SIGN_IN_TABLES)
+
+
+@pytest.fixture(scope="module")
+def matrix(_app, tmp_path_factory):
+    """The module's world, on the session's app (not ``app``, which empties every table)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_app, "instance_path", str(tmp_path_factory.mktemp("matrix")))
+        with _app.app_context():
+            world = build_world()
+        yield Matrix(_app, world, snapshot(_app, SIGN_IN_TABLES))
+        with _app.app_context():
+            _truncate()
+
+
+@pytest.fixture
+def world(matrix) -> Iterator[World]:
+    """The world as the test finds it; rebuilt afterwards if the test changed it."""
+    yield matrix.world
+    matrix.rebuild_if_touched()
+
+
+@pytest.fixture
+def client(matrix, world):
+    """A fresh client (no cookies) on the module's app."""
+    return matrix.app.test_client()
+
+
+@pytest.fixture
+def sign_in(client) -> Callable[..., dict[str, str]]:
+    """Sign a role in: a session cookie for pages, a bearer token header for the API."""
+
+    def do(role: str, *, api: bool) -> dict[str, str]:
+        if role == "anonymous":
+            return {}
+        credentials = {"username": ACCOUNTS[role][0], "password": PASSWORD}
+        if api:
+            response = client.post("/api/v1/tokens", json=credentials)
+            assert response.status_code == 201, response.get_json()
+            return {"Authorization": f"Bearer {response.get_json()['token']}"}
+        response = client.post("/login", data=credentials)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return {}
+
+    return do
+
+
+def differences(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+Body = Callable[[World], dict[str, Any]]
+
+
+def form(**fields: Any) -> Body:
+    return lambda world: {"data": dict(fields)}
+
+
+def json_body(**fields: Any) -> Body:
+    return lambda world: {"json": dict(fields)}
+
+
+def no_body(world: World) -> dict[str, Any]:
+    return {}
+
+
+def page_upload(world: World) -> dict[str, Any]:
+    return {"data": {"file": (io.BytesIO(roster_csv()), "roster.csv")},
+            "content_type": "multipart/form-data"}
+
+
+def api_upload(world: World) -> dict[str, Any]:
+    return {"data": {"file": (io.BytesIO(roster_csv()), "roster.csv"), "dry_run": "false"},
+            "content_type": "multipart/form-data"}
+
+
+def confirm_upload(world: World) -> dict[str, Any]:
+    return {"data": {"token": world.upload_token}}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    url: str  # with {user_id} / {job_id} filled in from the world
+    expected: dict[str, Outcome]
+    body: Body = no_body
+    # An allowed request writes something: proves the refused ones had something to refuse.
+    changes: bool = False
+    api: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api", self.rule.startswith("/api/"))
+        assert set(self.expected) == set(ROLES), self.rule
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+NEW_UNIT = {"code": "V9", "name": "东九社区", "level": "village", "parent": "S1"}
+NEW_WORKER = {"employee_no": "EV1-009", "name": "王五", "org_unit": "V1",
+              "employment_type": "contract", "employer": "某劳务公司",
+              "hire_date": "2023-05-01", "post": "综合窗口"}
+EDITED_WORKER = {"name": "东一张三丰", "org_unit": "V1", "employment_type": "contract",
+                 "employer": "某劳务公司", "hire_date": "2024-03-01", "post": "综合窗口"}
+
+ROUTES = [
+    # -------------------------------------------------- public
+    Route("GET", "/login", "/login", public()),
+    Route("POST", "/login", "/login", public(),
+          form(username="v1-target", password=PASSWORD)),
+    Route("POST", "/logout", "/logout", public()),
+    Route("POST", "/language", "/language", public(), form(locale="en", next="/")),
+    Route("GET", "/healthz", "/healthz", public()),
+    Route("GET", "/favicon.ico", "/favicon.ico", public()),
+    Route("GET", "/api/v1/docs", "/api/v1/docs", public()),
+    Route("GET", "/api/v1/docs/assets/<path:filename>", "/api/v1/docs/assets/swagger-ui.css",
+          public()),
+    Route("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", public()),
+    Route("POST", "/api/v1/tokens", "/api/v1/tokens", public(),
+          json_body(username="v1-target", password=PASSWORD)),
+    # -------------------------------------------------- anyone signed in, about themself
+    Route("GET", "/", "/", signed_in(api=False)),
+    Route("GET", "/account/password", "/account/password", signed_in(api=False)),
+    Route("POST", "/account/password", "/account/password", signed_in(api=False),
+          form(current_password=PASSWORD, new_password=NEW_PASSWORD, confirm=NEW_PASSWORD),
+          changes=True),
+    Route("GET", "/api/v1/me", "/api/v1/me", signed_in(api=True)),
+    Route("DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", signed_in(api=True),
+          changes=True),
+    # -------------------------------------------------- admin pages: lists of one's subtree
+    Route("GET", "/admin/audit/", "/admin/audit/", admins(api=False)),
+    Route("GET", "/admin/units", "/admin/units", admins(api=False)),
+    Route("GET", "/admin/users", "/admin/users", admins(api=False)),
+    Route("GET", "/admin/users/new", "/admin/users/new", admins(api=False)),
+    Route("GET", "/admin/workers", "/admin/workers", admins(api=False)),
+    Route("GET", "/admin/workers", "/admin/workers?org_unit=V1", this_subtree(api=False)),
+    Route("GET", "/admin/workers.xlsx", "/admin/workers.xlsx", admins(api=False)),
+    Route("GET", "/admin/workers.xlsx", "/admin/workers.xlsx?org_unit=V1",
+          this_subtree(api=False)),
+    Route("GET", "/admin/workers/new", "/admin/workers/new", admins(api=False)),
+    Route("GET", "/admin/workers/import", "/admin/workers/import", admins(api=False)),
+    Route("GET", "/admin/workers/import/template.xlsx", "/admin/workers/import/template.xlsx",
+          admins(api=False)),
+    # -------------------------------------------------- admin pages: V1's objects
+    Route("POST", "/admin/units", "/admin/units",
+          this_subtree(api=False, admin_other=Contained(422)),  # S1 is not a parent choice
+          form(**NEW_UNIT), changes=True),
+    Route("GET", "/admin/units/<code>", "/admin/units/V1", this_subtree(api=False)),
+    Route("POST", "/admin/units/<code>", "/admin/units/V1", this_subtree(api=False),
+          form(action="rename", **{"rename-name": "东一新社区"}), changes=True),
+    Route("POST", "/admin/users/new", "/admin/users/new",
+          this_subtree(api=False, admin_other=Contained(200)),  # V1 is not a unit choice
+          form(username="v1-new", display_name="新用户", org_unit="V1", roles="trainee",
+               password=NEW_PASSWORD), changes=True),
+    Route("GET", "/admin/users/<int:user_id>", "/admin/users/{user_id}",
+          this_subtree(api=False)),
+    Route("POST", "/admin/users/<int:user_id>/active", "/admin/users/{user_id}/active",
+          this_subtree(api=False), changes=True),
+    Route("POST", "/admin/users/<int:user_id>/password", "/admin/users/{user_id}/password",
+          this_subtree(api=False), form(new_password=NEW_PASSWORD), changes=True),
+    Route("POST", "/admin/users/<int:user_id>/roles", "/admin/users/{user_id}/roles",
+          this_subtree(api=False), form(roles=["trainee", "instructor"]), changes=True),
+    Route("POST", "/admin/workers/new", "/admin/workers/new",
+          this_subtree(api=False, admin_other=Contained(422)),  # V1 is not a unit choice
+          form(**NEW_WORKER), changes=True),
+    Route("GET", "/admin/workers/<employee_no>", "/admin/workers/EV1-001",
+          this_subtree(api=False)),
+    Route("GET", "/admin/workers/<employee_no>/edit", "/admin/workers/EV1-001/edit",
+          this_subtree(api=False)),
+    Route("POST", "/admin/workers/<employee_no>/edit", "/admin/workers/EV1-001/edit",
+          this_subtree(api=False), form(**EDITED_WORKER), changes=True),
+    Route("POST", "/admin/workers/<employee_no>/leave", "/admin/workers/EV1-001/leave",
+          this_subtree(api=False), form(leave_date="2024-06-01", leave_reason="调动"),
+          changes=True),
+    Route("POST", "/admin/workers/<employee_no>/account", "/admin/workers/EV1-002/account",
+          this_subtree(api=False), form(password=NEW_PASSWORD), changes=True),
+    # admin_other's preview lists the V1 row as outside their units; nothing is stashed.
+    Route("POST", "/admin/workers/import", "/admin/workers/import",
+          admins(api=False, admin_other=Contained(200)), page_upload),
+    # The upload token belongs to admin_this; anyone else's confirmation is turned away.
+    Route("POST", "/admin/workers/import/confirm", "/admin/workers/import/confirm",
+          this_subtree(api=False, admin_other=Contained(302)), confirm_upload, changes=True),
+    Route("GET", "/admin/workers/import/jobs/<job_id>", "/admin/workers/import/jobs/{job_id}",
+          this_subtree(api=False, admin_other=HIDDEN)),
+    # -------------------------------------------------- API
+    Route("GET", "/api/v1/org-units", "/api/v1/org-units", admins(api=True)),
+    Route("POST", "/api/v1/org-units", "/api/v1/org-units", this_subtree(api=True),
+          json_body(**NEW_UNIT), changes=True),
+    Route("GET", "/api/v1/workers", "/api/v1/workers", admins(api=True)),
+    Route("GET", "/api/v1/workers", "/api/v1/workers?org_unit=V1", this_subtree(api=True)),
+    Route("POST", "/api/v1/workers", "/api/v1/workers", this_subtree(api=True),
+          json_body(**NEW_WORKER), changes=True),
+    # One's own staff record is readable; everyone else's only by its subtree's admins.
+    Route("GET", "/api/v1/workers/<string:employee_no>", "/api/v1/workers/EV1-001",
+          this_subtree(api=True, owner=OK)),
+    Route("PATCH", "/api/v1/workers/<string:employee_no>", "/api/v1/workers/EV1-001",
+          this_subtree(api=True), json_body(post="社保窗口"), changes=True),
+    # admin_other's import reports the V1 row as outside their scope and writes nothing.
+    Route("POST", "/api/v1/workers/import", "/api/v1/workers/import",
+          admins(api=True, admin_other=Contained(200)), api_upload, changes=True),
+    # Other people's jobs are not revealed, whatever the caller's role or scope.
+    Route("GET", "/api/v1/jobs/<string:job_id>", "/api/v1/jobs/{job_id}",
+          {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "admin_this": OK}),
+]
+
+
+# ---------------------------------------------------------------- the guard
+
+
+def test_every_route_is_in_the_matrix(_app):
+    """A route added without a matrix entry (or an entry for a route gone) fails here."""
+    served = {
+        (rule.rule, method): rule.endpoint
+        for rule in _app.url_map.iter_rules()
+        if rule.endpoint not in UNGUARDED_ENDPOINTS
+        for method in rule.methods - IGNORED_METHODS
+    }
+    listed = {(route.rule, route.method) for route in ROUTES}
+    missing = sorted(set(served) - listed)
+    assert not missing, (
+        "Routes without an entry in the access matrix (tests/test_access_matrix.py ROUTES): "
+        + "; ".join(f"{method} {rule} (endpoint {served[rule, method]})"
+                    for rule, method in missing)
+        + ". Add a Route with the expected outcome for every role."
+    )
+    stale = sorted(listed - set(served))
+    assert not stale, f"Matrix entries for routes that do not exist: {stale}"
+
+
+def test_every_matrix_url_reaches_its_rule(matrix, world):
+    adapter = matrix.app.url_map.bind(matrix.app.config["SERVER_NAME"])
+    for route in ROUTES:
+        parts = urlsplit(world.url(route.url))
+        rule, _args = adapter.match(parts.path, method=route.method, return_rule=True)
+        assert rule.rule == route.rule, f"{route} reaches {rule.rule}, not {route.rule}"
+
+
+# ---------------------------------------------------------------- the matrix test
+
+
+TEXT_TYPES = {"text/html", "application/json"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def visible_text(response) -> str:
+    """What a response shows: its text, or the cells of a spreadsheet."""
+    if response.mimetype in TEXT_TYPES:
+        return response.get_data(as_text=True)
+    if response.mimetype == XLSX_MIME:
+        book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+        return "\n".join(str(value) for sheet in book.worksheets
+                         for row in sheet.iter_rows(values_only=True)
+                         for value in row if value is not None)
+    return ""
+
+
+def check_outcome(response, expected: Outcome, api: bool, label: str) -> None:
+    status = response.status_code
+    text = response.get_data()[:300] if response.mimetype in TEXT_TYPES else b""
+    where = f"{label}: got {status} {text.decode(errors='replace')!r}"
+    if expected == OK:
+        assert status not in {401, 403, 404} and status < 500, where
+    elif expected == LOGIN:
+        assert status == 302, where
+        assert urlsplit(response.headers["Location"]).path == "/login", where
+    elif isinstance(expected, Contained):
+        assert status == expected.status, where
+    else:
+        assert status == expected, where
+        if api:
+            error = response.get_json()["error"]
+            assert set(error) == {"code", "message", "fields"}, where
+            assert error["code"] == {401: "unauthorized", 403: "forbidden",
+                                     404: "not_found"}[status], where
+            assert error["message"], where
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_access(matrix, client, world, sign_in, route: Route, role: str):
+    headers = sign_in(role, api=route.api)
+    expected = route.expected[role]
+    writes = route.method != "GET"
+    before = snapshot(matrix.app) if writes else None
+
+    response = client.open(world.url(route.url), method=route.method, headers=headers,
+                           **route.body(world))
+
+    changed = differences(before, snapshot(matrix.app)) if writes else []
+    label = f"{route} as {role} (expected {expected})"
+    check_outcome(response, expected, route.api,
+                  f"{label} [wrote to {changed}]" if changed else label)
+    if writes and expected != OK:
+        assert not changed, f"{label}: a refused request changed {changed}"
+    elif writes and route.changes:
+        assert changed, f"{label}: the allowed request changed nothing (is the body right?)"
+    if role == "admin_other" and expected == OK:
+        shown = visible_text(response)
+        leaked = [marker for marker in S1_MARKERS if marker in shown]
+        assert not leaked, f"{label}: shows S1's {leaked}"
+
+
+# ---------------------------------------------------------------- session cookies on the API
+
+
+SESSION_WORKER_OUTCOME = this_subtree(api=True, owner=OK)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_accepts_the_session_cookie(client, sign_in, role: str):
+    """The API honours a signed-in browser session, with the same rules as a token."""
+    sign_in(role, api=False)
+    me = client.get("/api/v1/me")
+    check_outcome(me, signed_in(api=True)[role], True, f"GET /api/v1/me as {role}")
+    if role != "anonymous":
+        assert me.get_json()["username"] == ACCOUNTS[role][0]
+    record = client.get("/api/v1/workers/EV1-001")
+    check_outcome(record, SESSION_WORKER_OUTCOME[role], True,
+                  f"GET /api/v1/workers/EV1-001 as {role}")
+
+
+def test_bearer_token_does_not_open_pages(client, sign_in):
+    """Tokens are for the API: a page asked for with one answers as to a stranger."""
+    headers = sign_in("admin_this", api=True)
+    response = client.get("/admin/units", headers=headers)
+    check_outcome(response, LOGIN, False, "GET /admin/units with a bearer token")
