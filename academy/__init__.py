@@ -64,7 +64,10 @@ def _resolve_instance_settings(app: Flask) -> None:
 def _register_extensions(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
-    from academy import security
+    from academy import (
+        models,  # noqa: F401  (every table, for the metadata and Alembic)
+        security,
+    )
     from academy.auth.services import load_user
     from academy.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 

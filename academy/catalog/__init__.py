@@ -1,0 +1,1 @@
+"""Curriculum: the competency framework, course packages, versions and authoring."""

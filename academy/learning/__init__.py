@@ -1,0 +1,1 @@
+"""Learning paths, assignments, progress and the trainee's journey."""
