@@ -22,16 +22,16 @@ PO_FILES := $(wildcard academy/translations/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: help run test venv system-deps system-deps-test install install-test translations \
-        migrate demo lint test-sqlite test-pg
+        migrate curriculum demo lint test-sqlite test-pg
 
 help:
 	@echo "make run     set up (first time) and serve http://127.0.0.1:5000 with demo data"
 	@echo "make test    lint, then the test suite on SQLite and on PostgreSQL"
-	@echo "helpers: venv system-deps install translations migrate demo lint test-sqlite test-pg"
+	@echo "helpers: venv system-deps install translations migrate curriculum demo lint test-sqlite test-pg"
 
 # ------------------------------------------------------------------ the two commands
 
-run: system-deps install translations migrate demo
+run: system-deps install translations migrate curriculum demo
 	@echo
 	@echo "Window Academy 窗口学院: http://127.0.0.1:5000"
 	@if [ "$(DEMO)" = 1 ]; then \
@@ -85,6 +85,10 @@ academy/translations/%.mo: academy/translations/%.po | $(STAMP_APP)
 
 migrate: install
 	@set -o pipefail; $(FLASK) db upgrade 2>&1 | awk '!/Context impl|Will assume/'
+
+# Load courses/ (skills, profiles, courses, paths); unchanged files change nothing.
+curriculum: migrate
+	$(FLASK) academy courses sync courses
 
 demo: migrate
 	@if [ "$(DEMO)" = 1 ]; then $(FLASK) academy demo; fi

@@ -101,6 +101,12 @@ def _register_blueprints(app: Flask) -> None:
     from academy.audit.blueprint import bp as audit_bp
     from academy.auth import routes as _auth_routes  # noqa: F401
     from academy.auth.blueprint import bp as auth_bp
+    from academy.catalog import routes as _catalog_routes  # noqa: F401
+    from academy.catalog.authoring_routes import bp as authoring_bp
+    from academy.catalog.blueprint import bp as catalog_bp
+    from academy.learning import routes as _learning_routes  # noqa: F401
+    from academy.learning import wiring as learning_wiring
+    from academy.learning.blueprint import bp as learning_bp
     from academy.main import routes as _main_routes  # noqa: F401
     from academy.main.blueprint import bp as main_bp
     from academy.org import routes as _org_routes  # noqa: F401
@@ -111,6 +117,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(learning_bp)
+    learning_wiring.connect()
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(catalog_bp)
     init_api(app)
 
 

@@ -36,5 +36,30 @@ def worker_command(burst: bool) -> None:
     Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(burst=burst)
 
 
+@academy_cli.command("assign")
+def assign_command() -> None:
+    """Apply every active assignment rule to all active staff (creates only what is missing)."""
+    from academy.extensions import db
+    from academy.learning.services import apply_rules
+
+    created = apply_rules()
+    db.session.commit()
+    click.echo(f"Created {created} assignments.")
+
+
+@academy_cli.command("notify-due")
+def notify_due_command() -> None:
+    """Notify staff of paths due within a week and of overdue ones (once per due date)."""
+    from academy.extensions import db
+    from academy.learning.notifications import notify_due
+
+    counts = notify_due()
+    db.session.commit()
+    click.echo(f"Created {counts['due_soon']} due-soon and {counts['overdue']} overdue notices.")
+
+
 def register(app: Flask) -> None:
+    from academy.catalog.cli import courses_cli
+
+    academy_cli.add_command(courses_cli)
     app.cli.add_command(academy_cli)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -289,15 +289,17 @@ def build_demo(seed: int) -> list[str]:
         db.session.flush()
         new_workers = _ensure_workers(plan, units)
         new_accounts = _ensure_accounts(plan, units)
-        if not (new_units or new_workers or new_accounts):
+        db.session.flush()
+        learning = _ensure_learning(seed)
+        if not (new_units or new_workers or new_accounts or learning.changed):
             db.session.rollback()
             return [f"Demo district {district_name} ({district_code}) is already complete: "
-                    "nothing changed."]
+                    "nothing changed.", *learning.hints]
         district = units[district_code]
         record("demo_built", target_type="org_unit", target_id=district_code,
                target_label=district_name, org_path=district.path,
                after={"org_units": new_units, "workers": new_workers,
-                      "accounts": new_accounts, "seed": seed})
+                      "accounts": new_accounts, "seed": seed, **learning.counts})
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -311,4 +313,99 @@ def build_demo(seed: int) -> list[str]:
     ]
     if new_accounts:
         lines.append(f"New accounts (password {DEMO_PASSWORD}): " + ", ".join(new_accounts))
-    return lines
+    return lines + learning.lines + learning.hints
+
+
+# ---------------------------------------------------------------- learning
+
+
+@dataclass
+class LearningOutcome:
+    counts: dict[str, int]
+    lines: list[str]
+    hints: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return any(self.counts.values())
+
+
+def _ensure_learning(seed: int, today: date | None = None) -> LearningOutcome:
+    """Assign paths by rule, then give the new assignments a believable history.
+
+    Only assignments this run creates are given a history (a back-dated assignment and
+    some progress), so a second run, or real trainees' progress, is never disturbed.
+    """
+    from academy.learning.models import Assignment, AssignmentRule, LearningPath, LessonProgress
+    from academy.learning.notifications import notify_due
+    from academy.learning.services import apply_rules, path_outlines
+    from academy.timeutil import utcnow
+
+    today = today or date.today()
+    counts = {"assignments": 0, "lessons_done": 0, "paths_completed": 0, "notices": 0}
+    if db.session.scalar(select(LearningPath.id).limit(1)) is None:
+        return LearningOutcome(counts, [], [
+            "No learning paths are loaded yet: run `flask academy courses sync`, then "
+            "`flask academy demo` again to assign paths and create learning progress."])
+    before = set(db.session.scalars(select(Assignment.id)))
+    counts["assignments"] = apply_rules(today=today)
+    fresh = [a for a in db.session.scalars(select(Assignment).order_by(Assignment.id))
+             if a.id not in before]
+    paths = {a.path_id: a.path for a in fresh}
+    due_from = dict(db.session.execute(select(AssignmentRule.id, AssignmentRule.due_from)).all())
+    outlines = path_outlines(paths.values())
+    progress_rows: list[dict[str, Any]] = []
+    taken: set[tuple] = set()
+    now = utcnow()
+    for assignment in fresh:
+        worker = assignment.worker
+        rng = random.Random(f"{seed}:{worker.employee_no}:{assignment.path.code}")
+        # Back-date: staff were assigned when hired, or in the last two months.
+        start = max(worker.hire_date, today - timedelta(days=rng.randint(0, 60)))
+        assignment.assigned_at = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+        if due_from.get(assignment.rule_id) != "hire":
+            assignment.due_date = start + timedelta(days=assignment.path.due_days)
+        lessons = [lesson for module in outlines[assignment.path_id]
+                   for lesson in module.lessons]
+        overdue = assignment.due_date < today
+        roll = rng.random()
+        if roll < (0.45 if overdue else 0.2):
+            done = len(lessons)
+        elif roll < 0.75:
+            done = rng.randint(1, max(1, len(lessons) - 1)) if lessons else 0
+        else:
+            done = 0
+        elapsed = max(1, (today - start).days)
+        for index, lesson in enumerate(lessons[:done]):
+            if (worker.id, *lesson.key) in taken:
+                continue
+            taken.add((worker.id, *lesson.key))
+            at = datetime.combine(start + timedelta(days=min(elapsed, index + 1)),
+                                  datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+            at = min(at, now)
+            progress_rows.append({"worker_id": worker.id, "course_id": lesson.course_id,
+                                  "module_slug": lesson.module_slug,
+                                  "lesson_slug": lesson.lesson_slug, "first_viewed_at": at,
+                                  "last_viewed_at": at, "completed_at": at})
+        if lessons and done == len(lessons):
+            assignment.completed_at = min(now, datetime.combine(
+                start + timedelta(days=min(elapsed, len(lessons))), datetime.min.time(),
+                tzinfo=UTC) + timedelta(hours=17))
+            counts["paths_completed"] += 1
+    if progress_rows:
+        existing = {tuple(row) for row in db.session.execute(select(
+            LessonProgress.worker_id, LessonProgress.course_id, LessonProgress.module_slug,
+            LessonProgress.lesson_slug))}
+        progress_rows = [r for r in progress_rows if (r["worker_id"], r["course_id"],
+                         r["module_slug"], r["lesson_slug"]) not in existing]
+        if progress_rows:
+            db.session.execute(insert(LessonProgress), progress_rows)
+    counts["lessons_done"] = len(progress_rows)
+    db.session.flush()
+    notices = notify_due(today)
+    counts["notices"] = notices["due_soon"] + notices["overdue"]
+    lines = [f"Learning: {counts['assignments']} assignments by rule, "
+             f"{counts['lessons_done']} lessons done, {counts['paths_completed']} paths "
+             f"completed, {counts['notices']} due/overdue notices."] if any(counts.values()) \
+        else []
+    return LearningOutcome(counts, lines, [])

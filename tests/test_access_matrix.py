@@ -110,6 +110,11 @@ def this_subtree(api: bool, **overrides: Outcome) -> dict[str, Outcome]:
     return admins(api, **{"admin_other": FORBIDDEN, **overrides})
 
 
+def authors(api: bool) -> dict[str, Outcome]:
+    """Instructors and every admin: courses are district-wide, so scope does not apply."""
+    return admins(api, instructor=OK)
+
+
 # ---------------------------------------------------------------- the world
 #
 # Building the world costs more than most requests (on PostgreSQL above all), so it is built
@@ -123,9 +128,52 @@ class World:
     target_user_id: int
     job_id: str
     upload_token: str
+    course: AuthoringWorld
+    rule_id: int = 0  # the learning path's assignment rule (limited to V1)
 
     def url(self, template: str) -> str:
-        return template.format(user_id=self.target_user_id, job_id=self.job_id)
+        return template.format(user_id=self.target_user_id, job_id=self.job_id,
+                               rule_id=self.rule_id,
+                               module_id=self.course.module_id,
+                               lesson_id=self.course.lesson_id,
+                               image_name=self.course.image_name)
+
+
+@dataclass
+class AuthoringWorld:
+    """The course ``matrix-course``: published as version 1, then its draft edited."""
+
+    skill_id: int
+    module_id: int  # the first of two modules, with two lessons
+    other_module_id: int
+    lesson_id: int  # the first lesson of the first module
+    image_name: str
+
+
+def build_course(author: Any) -> AuthoringWorld:
+    """A course with two modules, two lessons in the first, an image and one version."""
+    from PIL import Image
+
+    from academy.catalog import authoring
+    from academy.catalog.models import Skill
+
+    skill = Skill(code="MATRIX_SKILL", name="矩阵业务", category="business",
+                  level_descriptors={})
+    _db.session.add(skill)
+    _db.session.flush()
+    course = authoring.create_course(slug="matrix-course", title="矩阵课程", skill_id=skill.id,
+                                     target_level=2, summary=None, author=author)
+    first = authoring.add_module(course, title="第一模块", slug="first")
+    second = authoring.add_module(course, title="第二模块", slug="second")
+    lesson = authoring.add_lesson(first, title="第一课", slug="one")
+    authoring.add_lesson(first, title="第二课", slug="two")
+    png = io.BytesIO()
+    Image.new("RGB", (2, 2), (31, 78, 140)).save(png, format="PNG")
+    image = authoring.add_image(course, png.getvalue())
+    authoring.publish_draft(course, "第一版", author)
+    authoring.update_lesson(lesson, title="第一课", body_md="改过的草稿")
+    return AuthoringWorld(skill_id=skill.id, module_id=first.id, other_module_id=second.id,
+                          lesson_id=lesson.id, image_name=image.name)
 
 
 # Each role's account: (username, role, org unit code); the owner's is EV1-001's own.
@@ -168,12 +216,37 @@ def build_world() -> World:
     job = Job(kind="roster_import", state="finished", done=1, total=1,
               result={"created": 1}, created_by_id=users["admin_this"].id)
     _db.session.add(job)
+    course = build_course(users["instructor"])
+    build_framework()
+    rule_id = build_learning()
     _db.session.commit()
     world = World(target_user_id=target.id, job_id=job.id,
                   upload_token=stash_upload(roster_csv(), "roster.csv",
-                                            owner_id=users["admin_this"].id, rows=1))
+                                            owner_id=users["admin_this"].id, rows=1),
+                  course=course, rule_id=rule_id)
     _db.session.remove()
     return world
+
+
+def build_framework() -> None:
+    """The window profile MATRIX_PROFILE (requiring nothing yet) for the framework pages."""
+    from academy.catalog.models import WindowProfile
+
+    _db.session.add(WindowProfile(code="MATRIX_PROFILE", name="矩阵岗位"))
+
+
+def build_learning() -> int:
+    """The published course ``matrix-learning`` and path LEARN, whose rule (limited to V1)
+    assigns it to EV1-001 and EV1-002; returns the rule's id."""
+    from academy.learning.services import apply_rules
+    from tests.learning_factories import make_path, publish_course
+
+    course = publish_course("matrix-learning", title="矩阵学习")
+    path = make_path("LEARN", [(course, "reception"), (course, "closing")], title="矩阵路径",
+                     rules=[{"name": "V1 全员", "criteria": {"org_unit": "V1",
+                                                             "status": "active"}}])
+    apply_rules()
+    return path.rules[0].id
 
 
 # Columns that a permitted read may touch (bookkeeping, not data).
@@ -287,8 +360,47 @@ def api_upload(world: World) -> dict[str, Any]:
             "content_type": "multipart/form-data"}
 
 
+def package_zip() -> bytes:
+    """A new course package (matrix-import) teaching the world's skill."""
+    from tests.catalog_packages import course_files, make_zip
+
+    return make_zip(course_files("matrix-import", skill="MATRIX_SKILL"))
+
+
+def package_page_upload(world: World) -> dict[str, Any]:
+    return {"data": {"file": (io.BytesIO(package_zip()), "matrix-import.zip")},
+            "content_type": "multipart/form-data"}
+
+
+def package_api_upload(world: World) -> dict[str, Any]:
+    return {"data": package_zip(), "content_type": "application/zip"}
+
+
 def confirm_upload(world: World) -> dict[str, Any]:
     return {"data": {"token": world.upload_token}}
+
+
+def new_course(world: World) -> dict[str, Any]:
+    return {"data": {"slug": "matrix-new", "title": "新课程", "skill": world.course.skill_id,
+                     "target_level": 1}}
+
+
+def course_settings(world: World) -> dict[str, Any]:
+    return {"data": {"title": "矩阵课程（改）", "skill": world.course.skill_id,
+                     "target_level": 3}}
+
+
+def to_other_module(world: World) -> dict[str, Any]:
+    return {"data": {"module": world.course.other_module_id}}
+
+
+def image_upload(world: World) -> dict[str, Any]:
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (3, 3), (200, 30, 30)).save(png, format="PNG")
+    return {"data": {"image": (io.BytesIO(png.getvalue()), "upload.png")},
+            "content_type": "multipart/form-data"}
 
 
 @dataclass(frozen=True)
@@ -396,6 +508,113 @@ ROUTES = [
           this_subtree(api=False, admin_other=Contained(302)), confirm_upload, changes=True),
     Route("GET", "/admin/workers/import/jobs/<job_id>", "/admin/workers/import/jobs/{job_id}",
           this_subtree(api=False, admin_other=HIDDEN)),
+    # -------------------------------------------------- authoring: any course, by role
+    Route("GET", "/authoring/", "/authoring/", authors(api=False)),
+    Route("GET", "/authoring/courses/new", "/authoring/courses/new", authors(api=False)),
+    Route("POST", "/authoring/courses/new", "/authoring/courses/new", authors(api=False),
+          new_course, changes=True),
+    Route("POST", "/authoring/preview", "/authoring/preview", authors(api=False),
+          json_body(markdown="**x** ![i](images/x.png)", course="matrix-course")),
+    Route("GET", "/authoring/courses/<slug>", "/authoring/courses/matrix-course",
+          authors(api=False)),
+    Route("POST", "/authoring/courses/<slug>/settings",
+          "/authoring/courses/matrix-course/settings", authors(api=False), course_settings,
+          changes=True),
+    Route("POST", "/authoring/courses/<slug>/publish", "/authoring/courses/matrix-course/publish",
+          authors(api=False), form(note="第二版"), changes=True),
+    Route("GET", "/authoring/courses/<slug>/versions",
+          "/authoring/courses/matrix-course/versions", authors(api=False)),
+    Route("GET", "/authoring/courses/<slug>/versions/<int:number>",
+          "/authoring/courses/matrix-course/versions/1", authors(api=False)),
+    Route("POST", "/authoring/courses/<slug>/modules", "/authoring/courses/matrix-course/modules",
+          authors(api=False), form(title="新模块"), changes=True),
+    Route("POST", "/authoring/courses/<slug>/modules/<int:module_id>",
+          "/authoring/courses/matrix-course/modules/{module_id}", authors(api=False),
+          form(title="改名的模块"), changes=True),
+    Route("POST", "/authoring/courses/<slug>/modules/<int:module_id>/delete",
+          "/authoring/courses/matrix-course/modules/{module_id}/delete", authors(api=False),
+          changes=True),
+    Route("POST", "/authoring/courses/<slug>/modules/<int:module_id>/move",
+          "/authoring/courses/matrix-course/modules/{module_id}/move", authors(api=False),
+          form(direction="down"), changes=True),
+    Route("POST", "/authoring/courses/<slug>/modules/<int:module_id>/lessons",
+          "/authoring/courses/matrix-course/modules/{module_id}/lessons", authors(api=False),
+          form(title="新课"), changes=True),
+    Route("GET", "/authoring/courses/<slug>/lessons/<int:lesson_id>",
+          "/authoring/courses/matrix-course/lessons/{lesson_id}", authors(api=False)),
+    Route("POST", "/authoring/courses/<slug>/lessons/<int:lesson_id>",
+          "/authoring/courses/matrix-course/lessons/{lesson_id}", authors(api=False),
+          form(title="第一课", body_md="又改了"), changes=True),
+    Route("POST", "/authoring/courses/<slug>/lessons/<int:lesson_id>/delete",
+          "/authoring/courses/matrix-course/lessons/{lesson_id}/delete", authors(api=False),
+          changes=True),
+    Route("POST", "/authoring/courses/<slug>/lessons/<int:lesson_id>/move",
+          "/authoring/courses/matrix-course/lessons/{lesson_id}/move", authors(api=False),
+          form(direction="down"), changes=True),
+    Route("POST", "/authoring/courses/<slug>/lessons/<int:lesson_id>/module",
+          "/authoring/courses/matrix-course/lessons/{lesson_id}/module", authors(api=False),
+          to_other_module, changes=True),
+    Route("GET", "/authoring/courses/<slug>/images", "/authoring/courses/matrix-course/images",
+          authors(api=False)),
+    Route("POST", "/authoring/courses/<slug>/images", "/authoring/courses/matrix-course/images",
+          authors(api=False), image_upload, changes=True),
+    Route("GET", "/authoring/courses/<slug>/images/<name>",
+          "/authoring/courses/matrix-course/images/{image_name}", authors(api=False)),
+    # -------------------------------------------------- learning: the trainee's own
+    Route("GET", "/learning", "/learning", signed_in(api=False)),
+    # Only the worker it is assigned to sees a path; to anyone else it does not exist.
+    Route("GET", "/learning/paths/<code>", "/learning/paths/LEARN",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK}),
+    Route("GET", "/learning/<course_slug>/<module_slug>/<lesson_slug>",
+          "/learning/matrix-learning/reception/smile?path=LEARN", signed_in(api=False)),
+    # Reading is open to anyone signed in; only staff with a learning record mark lessons.
+    Route("POST", "/learning/<course_slug>/<module_slug>/<lesson_slug>/done",
+          "/learning/matrix-learning/reception/smile/done?path=LEARN",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "owner": OK},
+          changes=True),
+    Route("GET", "/learning/assets/<course_slug>/images/<name>",
+          "/learning/assets/matrix-learning/images/flow.png", signed_in(api=False)),
+    Route("GET", "/learning/notifications", "/learning/notifications", signed_in(api=False)),
+    # Marks the caller's own notices read (the owner has one; others have none to change).
+    Route("POST", "/learning/notifications/read", "/learning/notifications/read",
+          signed_in(api=False)),
+    # -------------------------------------------------- learning: oversight (instructors too)
+    Route("GET", "/learning/reports", "/learning/reports",
+          admins(api=False, instructor=OK)),
+    Route("GET", "/learning/reports", "/learning/reports?org_unit=V1",
+          this_subtree(api=False, instructor=OK)),
+    Route("GET", "/learning/reports/<code>", "/learning/reports/LEARN",
+          admins(api=False, instructor=OK)),
+    Route("GET", "/learning/reports/<code>", "/learning/reports/LEARN?org_unit=V1",
+          this_subtree(api=False, instructor=OK)),
+    Route("GET", "/learning/reports/<code>/export.xlsx", "/learning/reports/LEARN/export.xlsx",
+          admins(api=False, instructor=OK)),
+    Route("GET", "/learning/reports/<code>/export.xlsx",
+          "/learning/reports/LEARN/export.xlsx?org_unit=V1",
+          this_subtree(api=False, instructor=OK)),
+    # -------------------------------------------------- learning: path administration
+    Route("GET", "/admin/learning/paths", "/admin/learning/paths", admins(api=False)),
+    Route("GET", "/admin/learning/paths/<code>", "/admin/learning/paths/LEARN",
+          admins(api=False)),
+    # admin_other's form is re-rendered: V1 is not one of their units.
+    Route("POST", "/admin/learning/paths/<code>/rules", "/admin/learning/paths/LEARN/rules",
+          this_subtree(api=False, admin_other=Contained(422)),
+          form(**{"rule-name": "东一合同工", "rule-org_unit": "V1",
+                  "rule-employment_type": "contract", "rule-due_from": "hire"}),
+          changes=True),
+    Route("GET", "/admin/learning/rules/<int:rule_id>", "/admin/learning/rules/{rule_id}",
+          this_subtree(api=False)),
+    Route("POST", "/admin/learning/rules/<int:rule_id>", "/admin/learning/rules/{rule_id}",
+          this_subtree(api=False),
+          form(**{"rule-name": "V1 新名", "rule-org_unit": "V1", "rule-due_from": "hire"}),
+          changes=True),
+    Route("POST", "/admin/learning/rules/<int:rule_id>/active",
+          "/admin/learning/rules/{rule_id}/active", this_subtree(api=False),
+          form(active="0"), changes=True),
+    Route("POST", "/admin/learning/paths/<code>/assign", "/admin/learning/paths/LEARN/assign",
+          this_subtree(api=False),
+          form(**{"assign-target": "person", "assign-employee_no": "EV1-002",
+                  "assign-due_date": "2099-01-01"}), changes=True),
     # -------------------------------------------------- API
     Route("GET", "/api/v1/org-units", "/api/v1/org-units", admins(api=True)),
     Route("POST", "/api/v1/org-units", "/api/v1/org-units", this_subtree(api=True),
@@ -412,9 +631,42 @@ ROUTES = [
     # admin_other's import reports the V1 row as outside their scope and writes nothing.
     Route("POST", "/api/v1/workers/import", "/api/v1/workers/import",
           admins(api=True, admin_other=Contained(200)), api_upload, changes=True),
+    # Progress: the worker themself, and the admins and instructors of their subtree.
+    Route("GET", "/api/v1/workers/<string:employee_no>/progress",
+          "/api/v1/workers/EV1-001/progress", this_subtree(api=True, owner=OK, instructor=OK)),
     # Other people's jobs are not revealed, whatever the caller's role or scope.
     Route("GET", "/api/v1/jobs/<string:job_id>", "/api/v1/jobs/{job_id}",
           {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "admin_this": OK}),
+    # -------------------------------------------------- catalogue: anyone signed in reads
+    Route("GET", "/catalog/courses", "/catalog/courses", signed_in(api=False)),
+    Route("GET", "/catalog/courses/<slug>", "/catalog/courses/matrix-course",
+          signed_in(api=False)),
+    Route("GET", "/api/v1/skills", "/api/v1/skills", signed_in(api=True)),
+    Route("GET", "/api/v1/window-profiles", "/api/v1/window-profiles", signed_in(api=True)),
+    Route("GET", "/api/v1/courses", "/api/v1/courses", signed_in(api=True)),
+    Route("GET", "/api/v1/courses/<string:slug>", "/api/v1/courses/matrix-course",
+          signed_in(api=True)),
+    # -------------------------------------------------- course packages: instructors, admins
+    Route("GET", "/catalog/import", "/catalog/import", authors(api=False)),
+    Route("POST", "/catalog/import", "/catalog/import", authors(api=False), package_page_upload,
+          changes=True),
+    Route("POST", "/api/v1/courses/import", "/api/v1/courses/import", authors(api=True),
+          package_api_upload, changes=True),
+    Route("GET", "/api/v1/courses/<string:slug>/export", "/api/v1/courses/matrix-course/export",
+          authors(api=True)),
+    # -------------------------------------------------- the framework: any admin (district-wide)
+    Route("GET", "/catalog/framework", "/catalog/framework", admins(api=False)),
+    Route("GET", "/catalog/framework/skills/<code>", "/catalog/framework/skills/MATRIX_SKILL",
+          admins(api=False)),
+    Route("POST", "/catalog/framework/skills/<code>", "/catalog/framework/skills/MATRIX_SKILL",
+          admins(api=False), form(name="矩阵业务二", standard_ref="", description="",
+                                  level_1="一", level_2="二", level_3="三", level_4="四"),
+          changes=True),
+    Route("GET", "/catalog/framework/profiles/<code>",
+          "/catalog/framework/profiles/MATRIX_PROFILE", admins(api=False)),
+    Route("POST", "/catalog/framework/profiles/<code>",
+          "/catalog/framework/profiles/MATRIX_PROFILE", admins(api=False),
+          form(name="矩阵岗位二", description="", require_MATRIX_SKILL="2"), changes=True),
 ]
 
 

@@ -28,7 +28,9 @@ def init_api(app: Flask) -> None:
     """Create the API and register every feature's endpoints."""
     from academy.api import docs
     from academy.auth.api import blp as auth_blp
+    from academy.catalog.api import blp as catalog_blp
     from academy.jobs.api import blp as jobs_blp
+    from academy.learning.api import blp as learning_blp
     from academy.org.api import blp as org_blp
 
     api.init_app(app, spec_kwargs={
@@ -44,6 +46,6 @@ def init_api(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blp in (auth_blp, org_blp, jobs_blp):
+    for blp in (auth_blp, org_blp, jobs_blp, learning_blp, catalog_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     app.register_blueprint(docs.bp)

@@ -15,6 +15,11 @@ from academy.main.blueprint import bp
 @bp.get("/")
 @login_required
 def index():
+    # A trainee's home is their learning; staff with other roles keep the overview.
+    if current_user.worker_id and current_user.roles <= {"trainee"}:
+        from academy.learning.routes import home
+
+        return home()
     return render_template("main/index.html")
 
 
@@ -46,10 +51,22 @@ def navigation():
     from flask_babel import get_locale
     from flask_babel import gettext as _
 
-    from academy.permissions import ADMIN
+    from academy.permissions import ADMIN, INSTRUCTOR
 
     def nav_items():
         items = [("main.index", _("Home"), None)]
+        if current_user.is_authenticated:
+            items.append(("catalog.courses", _("Courses"), "catalog.course"))
+        if current_user.is_authenticated and current_user.worker_id:
+            items.append(("learning.home", _("My learning"), "learning.lesson"))
+        if current_user.is_authenticated and current_user.has_role(INSTRUCTOR, ADMIN):
+            items.append(("learning.reports_page", _("Learning reports"), "learning.report"))
+        if current_user.is_authenticated and current_user.has_role(ADMIN):
+            items.append(("learning.admin_paths", _("Learning paths"), "learning.admin_"))
+        if current_user.is_authenticated and current_user.has_role(INSTRUCTOR, ADMIN):
+            items.append(("authoring.courses", _("Authoring"), "authoring."))
+        if current_user.is_authenticated and current_user.has_role(ADMIN):
+            items.append(("catalog.framework", _("Skills & profiles"), "catalog.framework"))
         if current_user.is_authenticated and current_user.has_role(ADMIN):
             items += [
                 ("org.units", _("Org units"), "org.unit"),

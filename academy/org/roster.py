@@ -37,6 +37,7 @@ from academy.extensions import db
 from academy.jobs.registry import job_handler
 from academy.org import services
 from academy.org.models import EmploymentType, OrgUnit, Worker, WorkerEvent, WorkerStatus
+from academy.signals import worker_changed
 
 if TYPE_CHECKING:
     from academy.jobs.models import Job
@@ -644,6 +645,7 @@ def import_roster(data: bytes, filename: str, *, scope: OrgUnit, dry_run: bool,
     if dry_run:
         return report
     created, changed = _apply(plan, actor)
+    worker_changed.send(None, employee_nos=[*created, *changed])
     record("roster_imported", actor=actor, target_type="roster", target_label=filename[:255],
            org_path=scope.path, after={
                "file": filename, "created": report.created, "updated": report.updated,

@@ -21,6 +21,7 @@ from academy.org.models import (
     WorkerEvent,
     WorkerStatus,
 )
+from academy.signals import worker_changed
 
 PARENT_LEVEL = {OrgLevel.SUBDISTRICT: OrgLevel.DISTRICT, OrgLevel.VILLAGE: OrgLevel.SUBDISTRICT}
 
@@ -305,6 +306,7 @@ def create_worker(values: dict[str, Any]) -> Worker:
     db.session.flush()
     record("worker_created", target_type="worker", target_id=worker.employee_no,
            target_label=worker.name, org_path=worker.org_unit.path, after=worker_snapshot(worker))
+    worker_changed.send(None, employee_nos=[worker.employee_no])
     return worker
 
 
@@ -339,6 +341,7 @@ def update_worker(worker: Worker, values: dict[str, Any]) -> bool:
     db.session.flush()
     record("worker_updated", target_type="worker", target_id=worker.employee_no,
            target_label=worker.name, org_path=worker.org_unit.path, before=before, after=after)
+    worker_changed.send(None, employee_nos=[worker.employee_no])
     return True
 
 
