@@ -12,7 +12,7 @@ _signals = Namespace()
 worker_changed = _signals.signal("worker-changed", doc="""
 Staff records were created or changed (by hand, through the API or by a roster import).
 
-Sent with ``worker_ids``: the ids of the records concerned (a list; thousands for an
+Sent with ``employee_nos``: the employee numbers concerned (a list; thousands for an
 import). Sent after the writes are flushed, inside the request's transaction. The learning
 feature answers by assigning the paths whose rules now match (set-based, never per row).
 """)

@@ -437,3 +437,23 @@ def test_sync_of_fifteen_courses_is_fast(db, runner, tmp_path):
     started = time.perf_counter()
     assert "courses: 0 created, 0 updated, 15 unchanged" in sync(runner, tmp_path).output
     assert time.perf_counter() - started < 5
+
+
+def test_sync_assigns_the_new_rules_to_existing_staff(db, runner, tmp_path, orgs, make_worker):
+    """Rules loaded from paths.yaml take effect at once, not at the next staff change."""
+    from datetime import date, timedelta
+
+    from academy.learning.models import Assignment
+
+    recent = make_worker(orgs["V1"], employee_no="NEW1", employment_type="contract",
+                         hire_date=date.today() - timedelta(days=10))
+    make_worker(orgs["V1"], employee_no="OLD1", employment_type="contract",
+                hire_date=date.today() - timedelta(days=400))
+    result = sync(runner, write_tree(tmp_path))
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assigned = db.session.scalars(select(Assignment)).all()
+    assert [a.worker.employee_no for a in assigned] == ["NEW1"]
+    assert assigned[0].due_date == recent.hire_date + timedelta(days=30)
+    assert sync(runner, tmp_path).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from academy import ROOT
+from academy import ROOT, signals
 from academy.catalog.services import sync_curriculum
 from academy.extensions import db
 
@@ -42,6 +42,8 @@ def sync_command(path: Path | None, dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
     else:
+        # Rules loaded from paths.yaml take effect now, not at the next staff change.
+        signals.assignment_rules_changed.send(None, rule_ids=[])
         db.session.commit()
     click.echo(f"skills: {report.skills}")
     click.echo(f"profiles: {report.profiles}")
