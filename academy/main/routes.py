@@ -54,32 +54,38 @@ def navigation():
     from academy.permissions import ADMIN, INSTRUCTOR
 
     def nav_items():
-        items = [("main.index", _("Home"), None)]
-        if current_user.is_authenticated:
-            items.append(("catalog.courses", _("Courses"), "catalog.course"))
-        if current_user.is_authenticated and current_user.worker_id:
-            items.append(("learning.home", _("My learning"), "learning.lesson"))
-        if current_user.is_authenticated and current_user.has_role(INSTRUCTOR, ADMIN):
-            items.append(("learning.reports_page", _("Learning reports"), "learning.report"))
-        if current_user.is_authenticated and current_user.has_role(ADMIN):
-            items.append(("learning.admin_paths", _("Learning paths"), "learning.admin_"))
-        if current_user.is_authenticated and current_user.has_role(INSTRUCTOR, ADMIN):
-            items.append(("authoring.courses", _("Authoring"), "authoring."))
-        if current_user.is_authenticated and current_user.has_role(ADMIN):
-            items.append(("catalog.framework", _("Skills & profiles"), "catalog.framework"))
-        if current_user.is_authenticated and current_user.has_role(ADMIN):
-            items += [
-                ("org.units", _("Org units"), "org.unit"),
-                ("org.workers", _("Staff"), "org.worker"),
-                ("auth.users", _("Accounts"), "auth.user"),
-                ("audit.entries", _("Audit log"), "audit."),
-            ]
+        """Top-level links, with the staff tools grouped into menus so the bar fits."""
         endpoint = request.endpoint or ""
-        return [
-            {"url": url_for(ep), "label": label,
-             "active": endpoint == ep or bool(prefix and endpoint.startswith(prefix))}
-            for ep, label, prefix in items
-        ]
+
+        def link(ep: str, label: str, prefix: str | None = None) -> dict:
+            return {"url": url_for(ep), "label": label, "children": [],
+                    "active": endpoint == ep or bool(prefix and endpoint.startswith(prefix))}
+
+        def menu(label: str, children: list[dict]) -> dict:
+            return {"url": None, "label": label, "children": children,
+                    "active": any(child["active"] for child in children)}
+
+        if not current_user.is_authenticated:
+            return []
+        items = [link("main.index", _("Home"))]
+        if current_user.worker_id:
+            items.append(link("learning.home", _("My learning"), "learning.lesson"))
+        items.append(link("catalog.courses", _("Courses"), "catalog.course"))
+        if current_user.has_role(INSTRUCTOR, ADMIN):
+            items.append(menu(_("Teaching"), [
+                link("authoring.courses", _("Authoring"), "authoring."),
+                link("learning.reports_page", _("Learning reports"), "learning.report"),
+            ]))
+        if current_user.has_role(ADMIN):
+            items.append(menu(_("Administration"), [
+                link("org.units", _("Org units"), "org.unit"),
+                link("org.workers", _("Staff"), "org.worker"),
+                link("auth.users", _("Accounts"), "auth.user"),
+                link("learning.admin_paths", _("Learning paths"), "learning.admin_"),
+                link("catalog.framework", _("Skills & profiles"), "catalog.framework"),
+                link("audit.entries", _("Audit log"), "audit."),
+            ]))
+        return items
 
     def role_label(role: str) -> str:
         return {

@@ -20,6 +20,7 @@ def test_admin_creates_unit_and_account_then_user_signs_in_on_phone(page, phone_
                                                                     make_user):
     make_user("district.admin", roles=("admin",), unit=orgs["D"])
     sign_in(page, "district.admin")
+    page.get_by_role("button", name="管理").click()
     page.get_by_role("link", name="组织架构").first.click()
     page.get_by_role("button", name="新建单位").click()
     page.get_by_label("编码").fill("V7")
@@ -30,6 +31,7 @@ def test_admin_creates_unit_and_account_then_user_signs_in_on_phone(page, phone_
     assert page.get_by_text("滨河社区").first.is_visible()
     page.screenshot(path="test-results/e2e-units.png", full_page=True)
 
+    page.get_by_role("button", name="管理").click()
     page.get_by_role("link", name="账号").first.click()
     page.get_by_role("link", name="新建账号").click()
     page.get_by_label("用户名").fill("li.ming")

@@ -48,6 +48,7 @@ def test_instructor_writes_lesson_with_image_and_publishes(page, phone_page, org
                                                            etiquette_skill):
     make_user("teacher.liu", roles=("instructor",), unit=orgs["S1"])
     sign_in(page, "teacher.liu")
+    page.get_by_role("button", name="教学").click()
     page.locator('nav a[href="/authoring/"]').click()
 
     page.locator("#new-course").click()
