@@ -30,8 +30,10 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
+    from academy.jobs.periodic import start
     from academy.jobs.runner import RQ_QUEUE
 
+    start(current_app._get_current_object())  # due-date notices etc., hourly
     connection = Redis.from_url(url)
     Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(burst=burst)
 
@@ -56,6 +58,15 @@ def notify_due_command() -> None:
     counts = notify_due()
     db.session.commit()
     click.echo(f"Created {counts['due_soon']} due-soon and {counts['overdue']} overdue notices.")
+
+
+@academy_cli.command("tick")
+def tick_command() -> None:
+    """Run every periodic task once now (due-date notices, ...); safe to run from cron."""
+    from academy.jobs.periodic import run_due_tasks
+
+    for name in run_due_tasks(current_app._get_current_object(), force=True):
+        click.echo(f"ran {name}")
 
 
 def register(app: Flask) -> None:

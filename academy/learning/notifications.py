@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from academy.auth.models import User
 from academy.extensions import db
+from academy.jobs.periodic import periodic
 from academy.learning.models import Assignment, LearningPath, Notification
 from academy.org.models import Worker, WorkerStatus
 from academy.timeutil import utcnow
@@ -102,6 +103,7 @@ def notify_assigned(assignment_ids: Iterable[int]) -> int:
     return _insert_missing(_rows(assignment_ids, "assigned", "assigned:{id}"))
 
 
+@periodic("notify_due", every_seconds=3600)
 def notify_due(today: date | None = None) -> dict[str, int]:
     """Notices for open paths due within a week and for overdue ones (idempotent)."""
     today = today or date.today()
