@@ -457,3 +457,42 @@ def test_sync_assigns_the_new_rules_to_existing_staff(db, runner, tmp_path, orgs
     assert assigned[0].due_date == recent.hire_date + timedelta(days=30)
     assert sync(runner, tmp_path).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
+
+
+def test_changes_made_in_the_app_survive_a_sync(db, runner, tmp_path, orgs, make_user):
+    """Files are the shipped default: what admins and authors change in the app is kept."""
+    from academy.catalog import authoring, services
+    from academy.learning import services as learning
+    from academy.learning.models import AssignmentRule
+
+    write_tree(tmp_path)
+    assert sync(runner, tmp_path).exit_code == 0
+    admin = make_user(roles=("admin", "instructor"), unit=orgs["D"])
+    skill = db.session.scalar(select(Skill).where(Skill.code == "SOCIAL_SECURITY"))
+    services.update_skill(skill, name="社保（本区）", description=None, standard_ref=None,
+                          levels={str(n): f"第{n}级" for n in range(1, 5)}, user=admin)
+    course = db.session.scalar(select(Course).where(Course.slug == "etiquette"))
+    lesson = course.modules[0].lessons[0]
+    authoring.update_lesson(lesson, title=lesson.title, body_md="本区改写的内容")
+    path = db.session.scalar(select(LearningPath))
+    shipped = path.rules[0]
+    learning.set_rule_active(shipped, False, actor=admin)
+    learning.create_rule(path, name="本区规则", criteria={"org_level": "village"},
+                         due_from="assignment", actor=admin)
+    db.session.commit()
+    drafts = {lesson.slug: lesson.body_md for module in course.modules
+              for lesson in module.lessons}
+
+    result = sync(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "kept as changed in the app" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Skill).where(Skill.code == "SOCIAL_SECURITY")).name == \
+        "社保（本区）"
+    course = db.session.scalar(select(Course).where(Course.slug == "etiquette"))
+    assert course.source == "browser"
+    assert {lesson.slug: lesson.body_md for module in course.modules
+            for lesson in module.lessons} == drafts
+    rules = {rule.name: rule for rule in db.session.scalars(select(AssignmentRule))}
+    assert rules[shipped.name].active is False
+    assert rules["本区规则"].active is True

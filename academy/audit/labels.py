@@ -25,6 +25,17 @@ ACTION_LABELS = {
     "worker_account_created": _l("Account opened for a staff member"),
     "roster_imported": _l("Roster imported"),
     "demo_built": _l("Demo district built"),
+    "course.create": _l("Course created"),
+    "course.import": _l("Course package imported"),
+    "course.publish": _l("Course version published"),
+    "skill.update": _l("Skill changed"),
+    "profile.update": _l("Window profile changed"),
+    "assignment_rule_created": _l("Assignment rule added"),
+    "assignment_rule_updated": _l("Assignment rule changed"),
+    "assignment_rule_activated": _l("Assignment rule activated"),
+    "assignment_rule_deactivated": _l("Assignment rule deactivated"),
+    "path_assigned": _l("Learning path assigned"),
+    "path_completed": _l("Learning path completed"),
 }
 
 

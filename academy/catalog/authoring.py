@@ -177,8 +177,9 @@ def image_resolver(names: set[str] | dict[str, str],
 
 
 def _touch(course: Course) -> None:
-    """Mark the draft as differing from the published version."""
+    """Mark the draft as differing from the published version, and as the app's own now."""
     course.draft_changed_at = utcnow()
+    course.source = "browser"
 
 
 def _check_slug(slug: str, field: str = "slug") -> str:

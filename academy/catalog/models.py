@@ -48,6 +48,9 @@ class Skill(db.Model):
     # {"1": "descriptor", "2": ..., "3": ..., "4": ...}
     level_descriptors: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # "files" while it follows courses/framework.yaml; "app" once an admin edited it here,
+    # after which a sync from files leaves it alone.
+    source: Mapped[str] = mapped_column(String(16), default="files", server_default="files")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
 
@@ -62,6 +65,7 @@ class WindowProfile(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     org_level: Mapped[str | None] = mapped_column(String(16))  # district/subdistrict/village
+    source: Mapped[str] = mapped_column(String(16), default="files", server_default="files")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
 
@@ -93,7 +97,8 @@ class Course(db.Model):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), index=True)
     target_level: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[str | None] = mapped_column(Text)
-    # "files" when synced from courses/, "browser" when authored in the app.
+    # "files" while it follows courses/ (or an imported package); "browser" when written
+    # or edited in the app, after which a sync from files leaves it alone.
     source: Mapped[str] = mapped_column(String(16), default="browser")
     # Set when the draft differs from the latest published version.
     draft_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

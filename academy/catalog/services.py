@@ -48,6 +48,7 @@ from academy.extensions import db
 from academy.learning.models import AssignmentRule, LearningPath, PathItem
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+KEPT = "kept"  # changed in the app, so the files no longer overwrite it
 
 
 @dataclass
@@ -57,12 +58,16 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0
 
     def add(self, status: str) -> None:
         setattr(self, status, getattr(self, status) + 1)
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.kept:
+            text += f", {self.kept} kept as changed in the app"
+        return text
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,11 @@ def sync_curriculum(root: Path, *, user: User | None = None) -> SyncReport:
     curriculum, problems = parse_curriculum(
         root, known_skills=set(db.session.scalars(select(Skill.code))),
         known_modules=known_modules)
-    problems += check_courses(curriculum.courses)
+    owned_by_app = {course.slug: course for course in db.session.scalars(
+        select(Course).where(Course.slug.in_([spec.slug for spec in curriculum.courses]),
+                             Course.source != "files"))}
+    problems += check_courses([spec for spec in curriculum.courses
+                               if spec.slug not in owned_by_app])
     if problems:
         report.problems = problems
         return report
@@ -120,7 +129,12 @@ def sync_curriculum(root: Path, *, user: User | None = None) -> SyncReport:
         apply_framework(curriculum.framework, report)
     note = _("Synced from files.")
     for spec in curriculum.courses:
-        outcome = upsert_course(spec, user=user, note=note)
+        kept = owned_by_app.get(spec.slug)
+        if kept is not None:
+            latest = authoring.latest_version(kept)
+            outcome = CourseOutcome(spec.slug, KEPT, latest.number if latest else 0)
+        else:
+            outcome = upsert_course(spec, user=user, note=note)
         report.courses.add(outcome.status)
         report.outcomes.append(outcome)
     if curriculum.paths is not None:
@@ -162,6 +176,9 @@ def apply_framework(framework: Framework, report: SyncReport) -> None:
     for spec in framework.skills:
         skill = skills.get(spec.code)
         status = UNCHANGED
+        if skill is not None and skill.source == "app":
+            report.skills.add(KEPT)
+            continue
         if skill is None:
             skill = skills[spec.code] = Skill(code=spec.code)
             db.session.add(skill)
@@ -177,6 +194,9 @@ def apply_framework(framework: Framework, report: SyncReport) -> None:
     for spec in framework.profiles:
         profile = profiles.get(spec.code)
         status = UNCHANGED
+        if profile is not None and profile.source == "app":
+            report.profiles.add(KEPT)
+            continue
         if profile is None:
             profile = WindowProfile(code=spec.code)
             db.session.add(profile)
@@ -290,6 +310,8 @@ def apply_paths(specs: list[PathSpec], tally: Tally, user: User | None) -> None:
         rules = {rule.name: rule for rule in path.rules}
         for rule_spec in spec.rules:
             rule = rules.pop(rule_spec.name, None)
+            if rule is not None and rule.source == "app":
+                continue  # an admin changed it here: the file no longer governs it
             if rule is None:
                 path.rules.append(AssignmentRule(
                     name=rule_spec.name, criteria=rule_spec.criteria,
@@ -300,7 +322,8 @@ def apply_paths(specs: list[PathSpec], tally: Tally, user: User | None) -> None:
                 changed |= _assign(rule, criteria=rule_spec.criteria,
                                    due_from=rule_spec.due_from, active=True)
         for rule in rules.values():
-            changed |= _assign(rule, active=False)
+            if rule.source == "files":  # rules added by admins are theirs to keep
+                changed |= _assign(rule, active=False)
         if changed and status != CREATED:
             status = UPDATED
         tally.add(status)
@@ -454,6 +477,7 @@ def update_skill(skill: Skill, *, name: str, description: str | None,
                       standard_ref=(standard_ref or "").strip() or None,
                       level_descriptors=cleaned)
     if changed:
+        skill.source = "app"
         db.session.flush()
         record("skill.update", target_type="skill", target_id=skill.code,
                target_label=skill.name, actor=user, before=before, after=_skill_state(skill))
@@ -486,6 +510,7 @@ def update_profile(profile: WindowProfile, *, name: str, description: str | None
     changed = _assign(profile, name=name, description=(description or "").strip() or None)
     changed |= _set_requirements(profile, wanted)
     if changed:
+        profile.source = "app"
         db.session.flush()
         record("profile.update", target_type="window_profile", target_id=profile.code,
                target_label=profile.name, actor=user, before=before,

@@ -78,6 +78,9 @@ class AssignmentRule(db.Model):
     criteria: Mapped[dict] = mapped_column(JSON, default=dict)
     due_from: Mapped[str] = mapped_column(String(16), default="assignment")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "files" while it follows courses/paths.yaml; "app" once added or changed by an admin,
+    # after which a sync from files leaves it alone.
+    source: Mapped[str] = mapped_column(String(16), default="files", server_default="files")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

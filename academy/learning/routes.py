@@ -214,6 +214,23 @@ def _criteria_labels() -> dict[str, str]:
             "status": _("Status")}
 
 
+@bp.app_template_filter("criterion_value")
+def _criterion_value(value, key: str) -> str:
+    """A rule criterion's value as people read it (contract → 劳务派遣合同人员, …)."""
+    from academy.org.services import level_label
+
+    names = {
+        "employment_type": {"civil_servant": _("Civil servant"),
+                            "public_institution": _("Public institution staff"),
+                            "contract": _("Contract (labour dispatch)")},
+        "status": {"active": _("Active"), "left": _("Left")},
+        "org_level": {level: level_label(level)
+                      for level in ("district", "subdistrict", "village")},
+    }.get(key, {})
+    values = value if isinstance(value, list | tuple) else [value]
+    return " / ".join(str(names.get(str(v), v)) for v in values)
+
+
 def _render_path_admin(found: LearningPath, *, rule_form=None, assign_form=None,
                        status: int = 200):
     outlines = services.path_outlines([found])[found.id]

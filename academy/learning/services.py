@@ -579,7 +579,7 @@ def create_rule(path: LearningPath, *, name: str, criteria: dict[str, Any], due_
     """Add a rule to a path and apply it; returns the rule and how many were assigned."""
     name = _check_rule_fields(name, due_from)
     rule = AssignmentRule(path=path, name=name, criteria=criteria, due_from=due_from,
-                          active=True, created_by_id=actor.id)
+                          active=True, created_by_id=actor.id, source="app")
     db.session.add(rule)
     db.session.flush()
     record("assignment_rule_created", actor=actor, target_type="assignment_rule",
@@ -597,6 +597,7 @@ def update_rule(rule: AssignmentRule, *, name: str, criteria: dict[str, Any], du
     db.session.flush()
     after = _rule_audit(rule)
     if after != before:
+        rule.source = "app"
         record("assignment_rule_updated", actor=actor, target_type="assignment_rule",
                target_id=rule.id, target_label=name, org_path=_rule_org_path(rule, actor),
                before=before, after=after)
@@ -609,6 +610,7 @@ def set_rule_active(rule: AssignmentRule, active: bool, *, actor) -> int:
         return 0
     before = _rule_audit(rule)
     rule.active = active
+    rule.source = "app"
     db.session.flush()
     record("assignment_rule_activated" if active else "assignment_rule_deactivated",
            actor=actor, target_type="assignment_rule", target_id=rule.id,
