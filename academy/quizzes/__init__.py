@@ -1,0 +1,1 @@
+"""Quizzes: question types, banks, attempts, formats (GIFT, Moodle XML, XLSX), statistics."""
