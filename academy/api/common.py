@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 
+from academy.errors import DomainError
 from academy.extensions import db
 
 MAX_PER_PAGE = 500
@@ -84,3 +86,28 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+class NoFile(DomainError):
+    """An upload endpoint was called without a file."""
+
+    code = "bad_request"
+    http_status = 400
+
+
+class UnsupportedUpload(DomainError):
+    """An upload of a media type the endpoint does not take."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+def documented_errors(blp, *codes: int):
+    """A decorator documenting error responses of ``blp``'s endpoint in the OpenAPI spec."""
+
+    def decorator(func):
+        for code in codes:
+            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
+        return func
+
+    return decorator

@@ -22,6 +22,7 @@ from academy.auth.forms import (
 from academy.auth.models import User
 from academy.errors import DomainError
 from academy.extensions import db, limiter
+from academy.forms import attach_errors
 from academy.org.models import OrgUnit
 from academy.org.services import get_unit_by_code, get_worker, unit_tree
 from academy.permissions import ADMIN, can_manage_user, can_manage_worker, in_scope, role_required
@@ -159,7 +160,7 @@ def create_user():
                 )
             except DomainError as exc:
                 db.session.rollback()
-                _attach_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 db.session.commit()
                 flash(_("Account %(u)s created.", u=user.username), "success")
@@ -167,15 +168,6 @@ def create_user():
     return render_template("auth/user_form.html", form=form)
 
 
-def _attach_errors(form, exc: DomainError) -> None:
-    placed = False
-    for field, errors in exc.fields.items():
-        target = getattr(form, field, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(errors)
-            placed = True
-    if not placed:
-        flash(exc.message, "danger")
 
 
 @bp.get("/admin/users/<int:user_id>")

@@ -7,7 +7,6 @@ and admins. Courses are district-wide: no org scope applies.
 from __future__ import annotations
 
 import io
-from http import HTTPStatus
 from typing import Any
 
 from flask import jsonify, request, send_file
@@ -18,10 +17,17 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from academy.api.common import ErrorDetailSchema, PageArgs, list_envelope, paginate
+from academy.api.common import (
+    ErrorDetailSchema,
+    NoFile,
+    PageArgs,
+    UnsupportedUpload,
+    documented_errors,
+    list_envelope,
+    paginate,
+)
 from academy.catalog import services
 from academy.catalog.models import Skill, WindowProfile
-from academy.errors import DomainError
 from academy.extensions import db
 from academy.permissions import ADMIN, INSTRUCTOR, role_required
 from academy.timeutil import aware
@@ -32,25 +38,9 @@ ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/oct
 BINARY = {"type": "string", "format": "binary"}
 
 
-class NoFile(DomainError):
-    code = "bad_request"
-    http_status = 400
-
-
-class UnsupportedUpload(DomainError):
-    code = "unsupported_media_type"
-    http_status = 415
-
-
 def error_responses(*codes: int):
-    """Document error responses (all in the ``{"error": {...}}`` shape) for an endpoint."""
-
-    def decorator(func):
-        for code in codes:
-            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
-        return func
-
-    return decorator
+    """Document error responses (the ``{"error": {...}}`` shape) for an endpoint."""
+    return documented_errors(blp, *codes)
 
 
 # ---------------------------------------------------------------- schemas

@@ -37,6 +37,7 @@ from academy.catalog.models import Course
 from academy.catalog.rendering import render_markdown
 from academy.errors import DomainError
 from academy.extensions import db
+from academy.forms import attach_errors
 from academy.main.errors import problem
 from academy.permissions import ADMIN, INSTRUCTOR, role_required
 
@@ -48,16 +49,6 @@ authors_only = role_required(INSTRUCTOR, ADMIN)
 # ---------------------------------------------------------------- helpers
 
 
-def attach_errors(form, exc: DomainError) -> None:
-    """Put a domain error's field messages on the form, or flash it."""
-    placed = False
-    for name, errors in exc.fields.items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(errors)
-            placed = True
-    if not placed:
-        flash(exc.message, "danger")
 
 
 def flash_form_errors(form) -> None:

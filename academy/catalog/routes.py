@@ -11,20 +11,8 @@ from academy.catalog.blueprint import bp
 from academy.catalog.forms import ImportForm, profile_form, skill_form
 from academy.errors import DomainError
 from academy.extensions import db
+from academy.forms import attach_errors
 from academy.permissions import ADMIN, INSTRUCTOR, role_required
-
-
-def attach_errors(form, exc: DomainError) -> None:
-    """Put a domain error's field messages on the form, or flash it."""
-    placed = False
-    for name, errors in exc.fields.items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(errors)
-            placed = True
-    if not placed:
-        flash(exc.message, "danger")
-
 
 # ---------------------------------------------------------------- the catalogue
 

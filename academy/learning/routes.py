@@ -15,13 +15,13 @@ from academy.catalog.models import CourseAsset
 from academy.catalog.rendering import render_markdown
 from academy.errors import DomainError, Forbidden
 from academy.extensions import db
+from academy.forms import attach_errors
 from academy.learning import notifications, reports, services
 from academy.learning.blueprint import bp
 from academy.learning.forms import AssignForm, RuleForm
 from academy.learning.models import AssignmentRule, LearningPath
 from academy.org import services as org_services
 from academy.org.models import OrgUnit
-from academy.org.routes import attach_errors
 from academy.permissions import ADMIN, INSTRUCTOR, in_scope, role_required
 
 PER_PAGE = 50

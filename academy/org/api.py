@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from typing import Any
 
 from flask import request
@@ -21,10 +20,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from academy.api.common import PageArgs, Text, list_envelope, paginate, storable
+from academy.api.common import (
+    NoFile,
+    PageArgs,
+    Text,
+    UnsupportedUpload,
+    documented_errors,
+    list_envelope,
+    paginate,
+    storable,
+)
 from academy.auth import services as auth_services
 from academy.auth.models import ROLE_ORDER, User
-from academy.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from academy.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from academy.extensions import db
 from academy.org import services
 from academy.org.models import EmploymentType, OrgLevel, OrgUnit, Worker, WorkerStatus
@@ -48,25 +56,9 @@ RAW_IMPORT_TYPES = {"text/csv": "roster.csv", XLSX_MIME: "roster.xlsx",
                     "application/octet-stream": None}
 
 
-class NoFile(DomainError):
-    code = "bad_request"
-    http_status = 400
-
-
-class UnsupportedUpload(DomainError):
-    code = "unsupported_media_type"
-    http_status = 415
-
-
 def error_responses(*codes: int):
-    """Document error responses (all in the ``{"error": {...}}`` shape) for an endpoint."""
-
-    def decorator(func):
-        for code in codes:
-            func = blp.alt_response(code, response=HTTPStatus(code).name)(func)
-        return func
-
-    return decorator
+    """Document error responses (the ``{"error": {...}}`` shape) for an endpoint."""
+    return documented_errors(blp, *codes)
 
 
 # ---------------------------------------------------------------- schemas

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from academy.errors import DomainError
 from academy.extensions import db
+from academy.forms import attach_errors
 from academy.org import services
 from academy.org.blueprint import bp
 from academy.org.forms import MoveUnitForm, RenameUnitForm, UnitForm
@@ -36,16 +37,6 @@ def _parent_choices(exclude: OrgUnit | None = None, levels=("district", "subdist
     return out
 
 
-def attach_errors(form, exc: DomainError) -> None:
-    """Put a domain error's field messages on the form, or flash it."""
-    placed = False
-    for field, errors in exc.fields.items():
-        target = getattr(form, field, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(errors)
-            placed = True
-    if not placed:
-        flash(exc.message, "danger")
 
 
 @bp.get("/units")

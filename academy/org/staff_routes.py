@@ -11,12 +11,13 @@ from flask_login import current_user
 
 from academy.errors import DomainError
 from academy.extensions import db
+from academy.forms import attach_errors
 from academy.jobs.models import Job
 from academy.jobs.services import get_job
 from academy.org import export, roster, services  # roster registers the roster_import job
 from academy.org.blueprint import bp
 from academy.org.models import EmploymentType, Worker, WorkerStatus
-from academy.org.routes import attach_errors, load_unit
+from academy.org.routes import load_unit
 from academy.org.services import WorkerFilters
 from academy.org.staff_forms import (
     AccountForm,
