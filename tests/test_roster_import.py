@@ -501,3 +501,48 @@ def test_import_page_refuses_files_over_10_mb(client, db, admin):
     response = upload(client, big, "big.csv")
     assert response.status_code == 422
     assert "10 MB" in response.get_data(as_text=True)
+
+
+def _count_queries(db, fn) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*_args, **_kwargs):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_moving_many_staff_with_accounts_costs_the_same_queries(db, orgs, make_worker,
+                                                                make_user):
+    """Accounts follow moved staff without one query per worker."""
+    from academy.auth.models import User
+    from academy.org.roster import import_roster
+
+    def run(prefix: str, n: int) -> int:
+        for i in range(n):
+            worker = make_worker(orgs["V1"], employee_no=f"{prefix}{i:03d}", name="赵六",
+                                 hire_date=date(2022, 5, 1), employer="某劳务公司",
+                                 post="综合窗口")
+            make_user(f"{prefix.lower()}{i}", unit=orgs["V1"], worker=worker)
+        rows = "".join(f"{prefix}{i:03d},赵六,V2,劳务派遣合同,某劳务公司,2022-05-01,综合窗口\n"
+                       for i in range(n))
+        data = ("工号,姓名,所属单位编码,用工性质,劳务公司,入职日期,岗位\n" + rows).encode()
+
+        def go():
+            report = import_roster(data, "move.csv", scope=orgs["D"], dry_run=False)
+            assert report.updated == n, report.as_dict()
+            db.session.commit()
+
+        return _count_queries(db, go)
+
+    assert run("MA", 3) == run("MB", 30)
+    db.session.expire_all()
+    moved = db.session.scalars(db.select(User).where(User.username.like("mb%"))).all()
+    assert {u.org_unit.code for u in moved} == {"V2"}

@@ -533,6 +533,10 @@ def _apply(plan: _Plan, actor: Any) -> tuple[list[str], dict[str, list[str]]]:
     events: list[dict[str, Any]] = []
     leaving: list[int] = []
     changed: dict[str, list[str]] = {}
+    moving = [worker.id for worker, unit, _changes in plan.updates
+              if unit.id != worker.org_unit_id]
+    accounts = {user.worker_id: user for user in db.session.scalars(
+        select(User).where(User.worker_id.in_(moving)))} if moving else {}
     with db.session.no_autoflush:
         for worker, unit, changes in plan.updates:
             moved = unit.id != worker.org_unit_id
@@ -540,7 +544,8 @@ def _apply(plan: _Plan, actor: Any) -> tuple[list[str], dict[str, list[str]]]:
             if moved:
                 events.append({"worker_id": worker.id, "kind": "moved", "on_date": today,
                                "detail": f"{worker.org_unit.code} → {unit.code}"})
-                services.account_follows_move(worker, worker.org_unit, unit)
+                services.account_follows_move(worker, worker.org_unit, unit,
+                                              account=accounts.get(worker.id), audit=False)
                 worker.org_unit = unit
             new_status = changes.get("status")
             if new_status == WorkerStatus.LEFT and worker.status != WorkerStatus.LEFT:

@@ -345,14 +345,24 @@ def update_worker(worker: Worker, values: dict[str, Any]) -> bool:
     return True
 
 
-def account_follows_move(worker: Worker, old_unit: OrgUnit, new_unit: OrgUnit) -> None:
-    """A moved worker's account moves too, so its scope is the new unit, not the old one."""
-    account = getattr(worker, "account", None)
+_LOOK_UP = object()
+
+
+def account_follows_move(worker: Worker, old_unit: OrgUnit, new_unit: OrgUnit,
+                         account: Any = _LOOK_UP, *, audit: bool = True) -> None:
+    """A moved worker's account moves too, so its scope is the new unit, not the old one.
+
+    Bulk callers pass the ``account`` they loaded in one query (None: the worker has none)
+    and ``audit=False``: their own summary entry records the moves.
+    """
+    if account is _LOOK_UP:
+        account = getattr(worker, "account", None)
     if account is not None and account.org_unit_id == old_unit.id:
         account.org_unit = new_unit
-        record("account_moved", target_type="user", target_id=account.id,
-               target_label=account.username, org_path=new_unit.path,
-               before={"org_unit": old_unit.code}, after={"org_unit": new_unit.code})
+        if audit:
+            record("account_moved", target_type="user", target_id=account.id,
+                   target_label=account.username, org_path=new_unit.path,
+                   before={"org_unit": old_unit.code}, after={"org_unit": new_unit.code})
 
 
 def _mark_left(worker: Worker, leave_date: date, reason: str) -> None:
