@@ -28,18 +28,17 @@ keepalive = 5
 
 
 def post_worker_init(worker) -> None:
-    """Embedded mode: each worker process runs the periodic housekeeping (RQ workers do it
-    in scale mode; the tasks are idempotent, so several runners are harmless)."""
+    """Each worker process runs the periodic housekeeping (idempotent tasks, so several
+    runners are harmless). RQ workers do not: they fork per job, which threads make unsafe."""
     import logging
 
     # The app's own log lines (jobs, periodic tasks, unexpected errors) go to gunicorn's log.
     app_log = logging.getLogger("academy")
     app_log.handlers = list(worker.log.error_log.handlers)
     app_log.setLevel(logging.INFO)
-    if not os.environ.get("REDIS_URL"):
-        from academy.jobs.periodic import start
+    from academy.jobs.periodic import start
 
-        start(worker.wsgi)
+    start(worker.wsgi)
 
 
 accesslog = "-"

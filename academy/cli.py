@@ -30,10 +30,10 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    from academy.jobs.periodic import start
     from academy.jobs.runner import RQ_QUEUE
 
-    start(current_app._get_current_object())  # due-date notices etc., hourly
+    # No periodic ticker here: RQ forks a work horse per job, and forking beside a running
+    # thread can deadlock the child. The gunicorn workers run the periodic tasks.
     connection = Redis.from_url(url)
     Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(burst=burst)
 

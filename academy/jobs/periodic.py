@@ -1,8 +1,8 @@
 """Periodic housekeeping (e.g. due-date notices), without cron.
 
 Each task is idempotent and runs at most once per interval per process. A ticker thread
-runs them: started by the gunicorn worker in embedded mode and by ``flask academy worker``
-in scale mode. ``flask academy tick`` runs every task once (for cron, or by hand).
+runs them in each gunicorn worker process (not in RQ workers, which fork per job).
+``flask academy tick`` runs every task once (for cron, or by hand).
 """
 
 from __future__ import annotations
