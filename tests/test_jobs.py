@@ -269,7 +269,8 @@ def test_flask_academy_worker_runs_jobs_with_its_own_app(app, db, database_url, 
         assert completed.returncode == 0, completed.stdout + completed.stderr
 
         job = _job(db, job_id)
-        assert (job.state, job.done, job.result) == ("finished", 3, {"counted": 3}), job.error
+        assert (job.state, job.done, job.result) == ("finished", 3, {"counted": 3}), (
+            f"job error: {job.error}\nworker output:\n{completed.stdout}\n{completed.stderr}")
     finally:
         for key in connection.scan_iter(match="rq:worker:*"):  # the worker's own record
             if connection.hget(key, "queues") == queue_name.encode():
