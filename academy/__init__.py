@@ -112,6 +112,10 @@ def _register_blueprints(app: Flask) -> None:
     from academy.org import routes as _org_routes  # noqa: F401
     from academy.org import staff_routes as _staff_routes  # noqa: F401
     from academy.org.blueprint import bp as org_bp
+    from academy.quizzes import routes as _quiz_routes  # noqa: F401
+    from academy.quizzes.blueprint import bp as quizzes_bp
+    from academy.scenarios import routes as _scenario_routes  # noqa: F401
+    from academy.scenarios.blueprint import bp as scenarios_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -121,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
     learning_wiring.connect()
     app.register_blueprint(authoring_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(scenarios_bp)
     init_api(app)
 
 

@@ -55,6 +55,9 @@ ROSTER_ROW_V1 = "EV1-009,王五,V1,劳务派遣合同,某劳务公司,2023-05-01
 S1_MARKERS = ("东街道", "东一社区", "EV1-001", "EV1-002", "v1-target", "东一张三", "东一李四")
 
 
+QUIZ_GIFT = "::矩阵题::窗口几点开门？{=九点 ~十点}\n"
+
+
 def roster_csv() -> bytes:
     return f"{ROSTER_HEADER}\n{ROSTER_ROW_V1}\n".encode()
 
@@ -130,10 +133,13 @@ class World:
     upload_token: str
     course: AuthoringWorld
     rule_id: int = 0  # the learning path's assignment rule (limited to V1)
+    scenario_id: int = 0  # the example scenario, stored for matrix-course
+    run_id: int = 0  # an unfinished run of it by EV1-001's account (the owner)
 
     def url(self, template: str) -> str:
         return template.format(user_id=self.target_user_id, job_id=self.job_id,
-                               rule_id=self.rule_id,
+                               rule_id=self.rule_id, scenario_id=self.scenario_id,
+                               run_id=self.run_id,
                                module_id=self.course.module_id,
                                lesson_id=self.course.lesson_id,
                                image_name=self.course.image_name)
@@ -218,9 +224,12 @@ def build_world() -> World:
     _db.session.add(job)
     course = build_course(users["instructor"])
     build_framework()
+    build_question_bank(course.skill_id)
     rule_id = build_learning()
+    scenario_id, run_id = build_scenario(users["owner"])
     _db.session.commit()
-    world = World(target_user_id=target.id, job_id=job.id,
+    world = World(target_user_id=target.id, job_id=job.id, scenario_id=scenario_id,
+                  run_id=run_id,
                   upload_token=stash_upload(roster_csv(), "roster.csv",
                                             owner_id=users["admin_this"].id, rows=1),
                   course=course, rule_id=rule_id)
@@ -228,11 +237,33 @@ def build_world() -> World:
     return world
 
 
+def build_scenario(owner: Any) -> tuple[int, int]:
+    """The example scenario stored for matrix-course, and an unfinished run by ``owner``."""
+    from academy.catalog.models import Course
+    from academy.scenarios import services as scenario_services
+    from tests.scenario_factories import store_example
+
+    definition = store_example(
+        _db.session.scalar(select(Course.id).where(Course.slug == "matrix-course")))
+    run = scenario_services.start_run(definition, owner)
+    return definition.id, run.id
+
+
 def build_framework() -> None:
     """The window profile MATRIX_PROFILE (requiring nothing yet) for the framework pages."""
     from academy.catalog.models import WindowProfile
 
     _db.session.add(WindowProfile(code="MATRIX_PROFILE", name="矩阵岗位"))
+
+
+def build_question_bank(skill_id: int) -> None:
+    """The question bank MATRIX_BANK, with one question, for the question bank pages."""
+    from academy.catalog.models import Skill
+    from academy.quizzes import services as quiz_services
+
+    bank = quiz_services.create_bank(code="MATRIX_BANK", title="矩阵题库",
+                                     skill=_db.session.get(Skill, skill_id))
+    quiz_services.import_questions(bank, QUIZ_GIFT.encode(), fmt="gift")
 
 
 def build_learning() -> int:
@@ -376,6 +407,19 @@ def package_api_upload(world: World) -> dict[str, Any]:
     return {"data": package_zip(), "content_type": "application/zip"}
 
 
+def gift_page_upload(world: World) -> dict[str, Any]:
+    return {"data": {"file": (io.BytesIO("::新题::新的问题{}\n".encode()), "new.gift")},
+            "content_type": "multipart/form-data"}
+
+
+def gift_api_upload(world: World) -> dict[str, Any]:
+    return {"data": "::新题::新的问题{}\n".encode(), "content_type": "text/plain"}
+
+
+def new_bank(world: World) -> dict[str, Any]:
+    return {"data": {"code": "MATRIX_NEW", "title": "新题库", "skill": world.course.skill_id}}
+
+
 def confirm_upload(world: World) -> dict[str, Any]:
     return {"data": {"token": world.upload_token}}
 
@@ -451,6 +495,23 @@ ROUTES = [
           form(current_password=PASSWORD, new_password=NEW_PASSWORD, confirm=NEW_PASSWORD),
           changes=True),
     Route("GET", "/api/v1/me", "/api/v1/me", signed_in(api=True)),
+    # -------------------------------------------------- scenarios: play; runs are their player's
+    Route("GET", "/scenarios/<int:scenario_id>/play", "/scenarios/{scenario_id}/play",
+          signed_in(api=False)),
+    # Starts a run, or resumes the player's unfinished one (the owner's: nothing to write).
+    Route("POST", "/scenarios/<int:scenario_id>/play", "/scenarios/{scenario_id}/play",
+          signed_in(api=False)),
+    Route("POST", "/scenarios/runs/<int:run_id>/choose", "/scenarios/runs/{run_id}/choose",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
+          form(choice="arrive-greet"), changes=True),
+    Route("GET", "/scenarios/runs/<int:run_id>/report", "/scenarios/runs/{run_id}/report",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK}),
+    Route("POST", "/api/v1/scenarios/<int:scenario_id>/runs",
+          "/api/v1/scenarios/{scenario_id}/runs", signed_in(api=True), changes=True),
+    Route("POST", "/api/v1/scenario-runs/<int:run_id>/choices",
+          "/api/v1/scenario-runs/{run_id}/choices",
+          {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
+          json_body(choice="arrive-greet"), changes=True),
     Route("DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", signed_in(api=True),
           changes=True),
     # -------------------------------------------------- admin pages: lists of one's subtree
@@ -654,6 +715,29 @@ ROUTES = [
           package_api_upload, changes=True),
     Route("GET", "/api/v1/courses/<string:slug>/export", "/api/v1/courses/matrix-course/export",
           authors(api=True)),
+    # -------------------------------------------------- question banks: instructors, admins
+    Route("GET", "/quizzes/banks", "/quizzes/banks", authors(api=False)),
+    Route("GET", "/quizzes/banks/new", "/quizzes/banks/new", authors(api=False)),
+    Route("POST", "/quizzes/banks/new", "/quizzes/banks/new", authors(api=False), new_bank,
+          changes=True),
+    Route("GET", "/quizzes/banks/<code>", "/quizzes/banks/MATRIX_BANK", authors(api=False)),
+    Route("GET", "/quizzes/banks/<code>/import", "/quizzes/banks/MATRIX_BANK/import",
+          authors(api=False)),
+    # The preview keeps the checked file for the confirmation step.
+    Route("POST", "/quizzes/banks/<code>/import", "/quizzes/banks/MATRIX_BANK/import",
+          authors(api=False), gift_page_upload, changes=True),
+    # The world's stashed upload is admin_this's roster: to anyone else it does not exist
+    # (a redirect back to the form), and for admin_this it is no question file (409).
+    Route("POST", "/quizzes/banks/<code>/import/confirm",
+          "/quizzes/banks/MATRIX_BANK/import/confirm", authors(api=False),
+          lambda world: {"data": {"token": world.upload_token, "format": "gift"}}),
+    Route("GET", "/quizzes/template.xlsx", "/quizzes/template.xlsx", authors(api=False)),
+    Route("GET", "/api/v1/question-banks", "/api/v1/question-banks", authors(api=True)),
+    Route("POST", "/api/v1/question-banks/<string:code>/import",
+          "/api/v1/question-banks/MATRIX_BANK/import?format=gift", authors(api=True),
+          gift_api_upload, changes=True),
+    Route("GET", "/api/v1/question-banks/<string:code>/export",
+          "/api/v1/question-banks/MATRIX_BANK/export?format=gift", authors(api=True)),
     # -------------------------------------------------- the framework: any admin (district-wide)
     Route("GET", "/catalog/framework", "/catalog/framework", admins(api=False)),
     Route("GET", "/catalog/framework/skills/<code>", "/catalog/framework/skills/MATRIX_SKILL",

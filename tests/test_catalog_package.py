@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from academy.catalog.activities import ACTIVITY_TYPES
 from academy.catalog.models import Course, CourseAsset, CourseVersion, Lesson, Skill
 from academy.catalog.package import (
     build_course_zip,
@@ -237,7 +238,8 @@ def test_unknown_key_and_activity_type(tmp_path):
             "minutes must be a whole number from 1 to 600.") in found
     assert ("social-security/course.yaml", line_of(tmp_path, "social-security/course.yaml",
                                                    "type: dance"),
-            "Unknown activity type dance (known: reading).") in found
+            "Unknown activity type dance (known: "
+            f"{', '.join(sorted(ACTIVITY_TYPES))}).") in found
 
 
 def test_paths_must_name_existing_modules(tmp_path):

@@ -10,7 +10,10 @@ Pure: no Flask, no database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+import posixpath
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -52,6 +55,13 @@ class ActivityType:
         """The id the API shows under ``api_field`` (None until the type creates objects)."""
         return None
 
+    def attach(self, entry: Mapping[str, Any], files: Any, where: Callable[[str], str],
+               origin: tuple[str, int | None]) -> tuple[dict[str, Any] | None, list[Any]]:
+        """Content the entry brings from the package's ``files`` (None: none), and the
+        problems found reading it: ``Problem``s naming ``where(path)``, or ``origin``
+        (course.yaml and the entry's line) for the entry itself."""
+        return None, []
+
 
 ACTIVITY_TYPES: dict[str, ActivityType] = {}
 
@@ -78,3 +88,58 @@ class Reading(ActivityType):
             return [ActivityProblem("minutes", N_("minutes must be a whole number from 1 to "
                                                   "600."))]
         return []
+
+
+@register_activity_type
+class ScenarioActivity(ActivityType):
+    """Play a scenario (courses/README.md, "Scenarios"): ``file`` names its YAML file.
+
+    The file is read and checked by :func:`academy.scenarios.loader.load_scenario`; the
+    attachment carries the parsed definition (plain data), which the sync stores.
+    """
+
+    name = "scenario"
+    keys = ("file",)
+    api_field = "scenario"
+
+    def validate(self, entry: Mapping[str, Any]) -> list[ActivityProblem]:
+        value = entry.get("file")
+        if not isinstance(value, str) or not value.strip():
+            return [ActivityProblem(None, N_("A scenario activity needs file: (e.g. "
+                                             "scenarios/elderly-no-smartphone.yaml)."))]
+        if not value.endswith((".yaml", ".yml")) or _outside(value):
+            return [ActivityProblem("file", N_("The scenario file %(path)s must be a .yaml "
+                                               "file inside the package."), {"path": value})]
+        return []
+
+    def attach(self, entry: Mapping[str, Any], files: Any, where: Callable[[str], str],
+               origin: tuple[str, int | None]) -> tuple[dict[str, Any] | None, list[Any]]:
+        from academy.catalog.package import READ_ERRORS, _plain, load_yaml, problem
+        from academy.scenarios.loader import load_scenario
+
+        path = posixpath.normpath(entry["file"])
+        if path not in files:
+            return None, [problem(*origin, N_("Missing scenario file %(path)s."), path=path)]
+        try:
+            text = files.read(path).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, [problem(where(path), None, N_("The file is not UTF-8 text."))]
+        except READ_ERRORS as exc:
+            return None, [problem(where(path), None, N_("Cannot read the file: %(error)s."),
+                                  error=str(exc))]
+        scenario, problems = load_scenario(text, where(path))
+        if scenario is None:
+            return None, problems
+        document, _ = load_yaml(text.encode("utf-8"), where(path))
+        definition = _plain(document)
+        canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+        return {"type": self.name, "slug": scenario.id, "title": scenario.title, "file": path,
+                "definition": definition,
+                "content_hash": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}, []
+
+
+def _outside(path: str) -> bool:
+    if path.startswith("/") or "\\" in path or "\x00" in path:
+        return True
+    normal = posixpath.normpath(path)
+    return normal in (".", "..") or normal.startswith("../")

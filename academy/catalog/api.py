@@ -186,7 +186,7 @@ def course_dict(item: services.PublishedCourse) -> dict[str, Any]:
                content_hash=item.version.content_hash)
     out["modules"] = [
         {"slug": module["slug"], "title": module["title"], "summary": module.get("summary"),
-         **services.module_references(module),
+         **services.module_references(module, item.course.id),
          "activities": list(module.get("activities") or []),
          "lessons": [{"slug": lesson["slug"], "title": lesson["title"]}
                      for lesson in module.get("lessons") or []]}

@@ -148,6 +148,9 @@ class ModuleSpec:
     summary: str | None
     lessons: list[LessonSpec]
     activities: list[dict[str, Any]]
+    # What activities bring from other files of the package (a scenario's definition):
+    # [{"type", "slug", "title", "file", ...}], stored by the type's own feature on sync.
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -719,6 +722,17 @@ class _CourseReader:
         self.problems = problems
         self.assets: dict[str, AssetSpec] = {}
         self._images: dict[str, AssetSpec | None] = {}  # package path → asset (None: bad)
+        self._attached: dict[tuple[str, str], str] = {}  # (type, slug) → its file
+
+    def claim(self, attachment: dict[str, Any], check: _Check, line: int) -> bool:
+        """Whether ``attachment``'s slug is free in the course (the same file may repeat)."""
+        key = (attachment["type"], attachment["slug"])
+        other = self._attached.setdefault(key, attachment["file"])
+        if other != attachment["file"]:
+            check.add(line, N_("Duplicate %(type)s id %(slug)s (also in %(other)s)."),
+                      type=key[0], slug=key[1], other=self.where(other))
+            return False
+        return True
 
     def where(self, name: str) -> str:
         return self.display + name
@@ -913,13 +927,15 @@ def _module(check: _Check, reader: _CourseReader, entry: YDict) -> ModuleSpec | 
             lesson_slugs.add(lesson_slug)
         if None not in (lesson_slug, lesson_title, body):
             lessons.append(LessonSpec(lesson_slug, lesson_title, body))
-    activities = _activities(check, entry)
+    attachments: list[dict[str, Any]] = []
+    activities = _activities(check, entry, reader, attachments)
     if None in (slug, title, activities):
         return None
-    return ModuleSpec(slug, title, summary, lessons, activities)
+    return ModuleSpec(slug, title, summary, lessons, activities, attachments)
 
 
-def _activities(check: _Check, entry: YDict) -> list[dict[str, Any]] | None:
+def _activities(check: _Check, entry: YDict, reader: _CourseReader,
+                attachments: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     from academy.catalog.activities import ACTIVITY_TYPES
 
     out: list[dict[str, Any]] = []
@@ -945,6 +961,17 @@ def _activities(check: _Check, entry: YDict) -> list[dict[str, Any]] | None:
         if len(check.problems) > before:
             ok = False
             continue
+        attachment, found = kind.attach(activity, reader.files, reader.where,
+                                        (check.file, activity.line))
+        check.problems.extend(found)
+        if found:
+            ok = False
+            continue
+        if attachment is not None:
+            if not reader.claim(attachment, check, activity.line):
+                ok = False
+                continue
+            attachments.append(attachment)
         out.append(_plain(kind.normalise(activity)))
     return out if ok else None
 
@@ -1246,8 +1273,11 @@ def _export_image_ref(names: Collection[str]):
 
 
 def build_course_zip(slug: str, snapshot: Mapping[str, Any],
-                     images: Mapping[str, bytes]) -> bytes:
+                     images: Mapping[str, bytes],
+                     files: Mapping[str, bytes] | None = None) -> bytes:
     """A published version (its snapshot) and its images as a deterministic course package.
+
+    ``files`` are further package files by path (the scenario files activities name).
 
     Entries are sorted, timestamps fixed and permissions constant, so the same snapshot
     always gives the same bytes.
@@ -1277,6 +1307,8 @@ def build_course_zip(slug: str, snapshot: Mapping[str, Any],
     entries["course.yaml"] = dump_yaml(course)
     for name, data in images.items():
         entries[f"{IMAGES_DIR}/{name}"] = data
+    for name, data in (files or {}).items():
+        entries.setdefault(name, data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(entries):

@@ -272,9 +272,19 @@ def upsert_course(spec: CourseSpec, *, user: User | None, note: str) -> CourseOu
             course.assets.append(CourseAsset(name=asset.name, mime=asset.mime,
                                              sha256=asset.sha256, data=asset.data))
     db.session.flush()
+    _store_attachments(course, spec)
     result = authoring.publish_draft(course, note, user)
     status = CREATED if created else UPDATED if result.created else UNCHANGED
     return CourseOutcome(course.slug, status, result.version.number)
+
+
+def _store_attachments(course: Course, spec: CourseSpec) -> None:
+    """Hand what the activities brought from other files (scenarios) to their feature."""
+    from academy.scenarios.services import upsert_definitions
+
+    attachments = [item for module in spec.modules for item in module.attachments]
+    if attachments:
+        upsert_definitions(course.id, attachments)
 
 
 def apply_paths(specs: list[PathSpec], tally: Tally, user: User | None) -> None:
@@ -358,7 +368,13 @@ def export_course_zip(course: Course) -> bytes:
     rows = db.session.execute(select(CourseAsset.name, CourseAsset.data).where(
         CourseAsset.course_id == course.id, CourseAsset.name.in_(names))) if names else []
     images = {name: data for name, data in rows}
-    return build_course_zip(course.slug, version.snapshot, images)
+    from academy.scenarios.services import package_files
+
+    scenario_files = [entry["file"] for module in version.snapshot.get("modules", [])
+                      for entry in module.get("activities") or []
+                      if entry.get("type") == "scenario" and entry.get("file")]
+    return build_course_zip(course.slug, version.snapshot, images,
+                            package_files(course.id, scenario_files))
 
 
 # ---------------------------------------------------------------- reading
@@ -428,13 +444,25 @@ def get_published_course(slug: str) -> PublishedCourse:
     return PublishedCourse(course, version)
 
 
-def module_references(module: dict[str, Any]) -> dict[str, Any]:
-    """The ids a module's activities expose to the API (``quiz``, ``scenario``; else None)."""
+def module_references(module: dict[str, Any], course_id: int | None = None,
+                      ) -> dict[str, Any]:
+    """The ids a module's activities expose to the API (``quiz``, ``scenario``; else None).
+
+    A scenario's id is that of the course's stored scenario loaded from its file.
+    """
     refs: dict[str, Any] = {"quiz": None, "scenario": None}
+    scenario_ids: dict[str, int] | None = None
     for entry in module.get("activities") or []:
         kind = ACTIVITY_TYPES.get(entry.get("type")) if isinstance(entry, dict) else None
-        if kind is not None and kind.api_field and refs.get(kind.api_field) is None:
-            refs[kind.api_field] = kind.reference(entry)
+        if kind is None or not kind.api_field or refs.get(kind.api_field) is not None:
+            continue
+        refs[kind.api_field] = kind.reference(entry)
+        if kind.api_field == "scenario" and course_id is not None:
+            if scenario_ids is None:
+                from academy.scenarios.services import scenario_ids_by_file
+
+                scenario_ids = scenario_ids_by_file(course_id)
+            refs["scenario"] = scenario_ids.get(entry.get("file"))
     return refs
 
 

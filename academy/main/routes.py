@@ -75,6 +75,7 @@ def navigation():
             items.append(menu(_("Teaching"), [
                 link("authoring.courses", _("Authoring"), "authoring."),
                 link("learning.reports_page", _("Learning reports"), "learning.report"),
+                link("quizzes.banks", _("Question banks"), "quizzes."),
             ]))
         if current_user.has_role(ADMIN):
             items.append(menu(_("Administration"), [

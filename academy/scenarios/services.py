@@ -1,0 +1,256 @@
+"""Scenario definitions from course packages, and the runs users play.
+
+Functions add and flush, never commit: the request (or CLI command) is the transaction.
+A run's stored path of choice ids is the whole truth: the state is rebuilt by
+:func:`academy.scenarios.engine.replay`, so a run resumes exactly after a reload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from academy.auth.models import User
+from academy.catalog.package import dump_yaml
+from academy.errors import Conflict, NotFound
+from academy.extensions import db
+from academy.scenarios import engine
+from academy.scenarios.loader import load_scenario
+from academy.scenarios.model import Choice, Ending, Node, Scenario
+from academy.scenarios.models import ScenarioChoiceLog, ScenarioDef, ScenarioRun
+from academy.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class ChoiceUnavailable(Conflict):
+    """The choice is not on offer at the run's current node."""
+
+    code = "choice_not_available"
+
+
+class RunFinished(Conflict):
+    """The run has ended: no more choices."""
+
+    code = "run_finished"
+
+
+class RunOutdated(Conflict):
+    """The scenario changed since the run began, so its path no longer replays."""
+
+    code = "run_outdated"
+
+
+# ---------------------------------------------------------------- definitions
+
+
+def upsert_definitions(course_id: int, attachments: Iterable[dict[str, Any]]) -> list[ScenarioDef]:
+    """Create or update the course's scenarios (by slug) from a package's attachments."""
+    existing = {d.slug: d for d in db.session.scalars(
+        select(ScenarioDef).where(ScenarioDef.course_id == course_id))}
+    out = []
+    for item in attachments:
+        if item.get("type") != "scenario":
+            continue
+        definition = existing.get(item["slug"])
+        if definition is None:
+            definition = ScenarioDef(course_id=course_id, slug=item["slug"])
+            db.session.add(definition)
+            existing[item["slug"]] = definition
+        if definition.content_hash != item["content_hash"] or definition.id is None:
+            definition.title = item["title"]
+            definition.source_file = item["file"]
+            definition.definition = item["definition"]
+            definition.content_hash = item["content_hash"]
+            definition.published_at = utcnow()
+        elif definition.source_file != item["file"]:
+            definition.source_file = item["file"]
+        out.append(definition)
+    db.session.flush()
+    return out
+
+
+def scenario_ids_by_file(course_id: int) -> dict[str, int]:
+    """The course's scenario ids by their package file (for the course API)."""
+    return {file: id_ for id_, file in db.session.execute(
+        select(ScenarioDef.id, ScenarioDef.source_file).where(
+            ScenarioDef.course_id == course_id))}
+
+
+def package_files(course_id: int, paths: Iterable[str]) -> dict[str, bytes]:
+    """The scenario files of an export: each stored definition written back as YAML."""
+    wanted = set(paths)
+    if not wanted:
+        return {}
+    return {d.source_file: dump_yaml(d.definition) for d in db.session.scalars(
+        select(ScenarioDef).where(ScenarioDef.course_id == course_id,
+                                  ScenarioDef.source_file.in_(wanted)))}
+
+
+_SCENARIOS: dict[tuple[str, str], Scenario] = {}
+
+
+def scenario_of(definition: ScenarioDef) -> Scenario:
+    """The engine's Scenario, rebuilt from the stored definition (cached by content)."""
+    key = (definition.content_hash, definition.source_file)
+    scenario = _SCENARIOS.get(key)
+    if scenario is None:
+        text = dump_yaml(definition.definition).decode("utf-8")
+        scenario, problems = load_scenario(text, definition.source_file)
+        if scenario is None:  # stored only after loading cleanly, so never expected
+            raise RunOutdated(_("This scenario cannot be loaded: %(problem)s",
+                                problem=str(problems[0])))
+        _SCENARIOS[key] = scenario
+    return scenario
+
+
+def get_definition(scenario_id: int) -> ScenarioDef:
+    """The scenario with this id (NotFound otherwise)."""
+    definition = db.session.get(ScenarioDef, scenario_id) if 0 < scenario_id < 2**31 else None
+    if definition is None:
+        raise NotFound(_("No such scenario."))
+    return definition
+
+
+# ---------------------------------------------------------------- runs
+
+
+def start_run(definition: ScenarioDef, user: User) -> ScenarioRun:
+    """A new run of the scenario by ``user``, at its first node."""
+    state = engine.start(scenario_of(definition))
+    run = ScenarioRun(scenario=definition, user_id=user.id, worker_id=user.worker_id,
+                      state=state.as_dict())
+    db.session.add(run)
+    db.session.flush()
+    log.info("scenario run %s started: scenario %s, user %s", run.id, definition.id, user.id)
+    return run
+
+
+def latest_unfinished_run(definition: ScenarioDef, user: User) -> ScenarioRun | None:
+    """The user's latest unfinished run of the scenario that still replays, if any."""
+    runs = db.session.scalars(
+        select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
+                                  ScenarioRun.user_id == user.id,
+                                  ScenarioRun.finished_at.is_(None))
+        .order_by(ScenarioRun.id.desc()).limit(5))
+    for run in runs:
+        try:
+            run_state(run)
+        except RunOutdated:
+            continue
+        return run
+    return None
+
+
+def resume_or_start(definition: ScenarioDef, user: User) -> ScenarioRun:
+    """The user's unfinished run of the scenario, or a new one."""
+    return latest_unfinished_run(definition, user) or start_run(definition, user)
+
+
+def get_run(run_id: int, user: User) -> ScenarioRun:
+    """The run with this id if it is ``user``'s (NotFound otherwise, as if it did not exist)."""
+    run = db.session.get(ScenarioRun, run_id) if 0 < run_id < 2**31 else None
+    if run is None or run.user_id != user.id:
+        raise NotFound(_("No such scenario run."))
+    return run
+
+
+def run_state(run: ScenarioRun) -> engine.RunState:
+    """The run's state, replayed from its path (RunOutdated if the scenario changed)."""
+    scenario = scenario_of(run.scenario)
+    try:
+        return engine.replay(scenario, run.state.get("path") or [])
+    except (engine.ChoiceNotAvailable, KeyError) as exc:
+        raise RunOutdated(_("This scenario has changed since the run began: start it "
+                            "again.")) from exc
+
+
+def choose(run: ScenarioRun, choice_id: str) -> ScenarioRun:
+    """Take ``choice_id`` in the run: log it, advance, and score the run once it ends."""
+    if run.finished_at is not None:
+        raise RunFinished(_("This run is over: start the scenario again to play once more."))
+    scenario = scenario_of(run.scenario)
+    state = run_state(run)
+    try:
+        new_state = engine.choose(scenario, state, choice_id)
+    except engine.ChoiceNotAvailable as exc:
+        raise ChoiceUnavailable(_("That choice is not available now."),
+                                {"choice": [_("That choice is not available now.")]}) from exc
+    choice = scenario.choice(choice_id)[1]
+    run.choices.append(ScenarioChoiceLog(node_id=state.node, choice_id=choice.id,
+                                         step=choice.step, points=dict(choice.scores),
+                                         position=len(new_state.path)))
+    run.state = new_state.as_dict()
+    if engine.finished(new_state):
+        run.finished_at = utcnow()
+        run.score = report_dict(engine.score(scenario, new_state))
+        log.info("scenario run %s finished: %s", run.id, run.score["outcome"])
+    db.session.flush()
+    return run
+
+
+def report_dict(report: engine.Report) -> dict[str, Any]:
+    """The engine's report as JSON-ready plain data."""
+    return dataclasses.asdict(report)
+
+
+# ---------------------------------------------------------------- what a page shows
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as the player shows it: the path so far, where it stands, how it ended."""
+
+    run: ScenarioRun
+    scenario: Scenario
+    history: list[tuple[Node, Choice]]
+    node: Node | None
+    choices: list[Choice]
+    ending: Ending | None
+    report: dict[str, Any] | None
+
+    @property
+    def finished(self) -> bool:
+        return self.node is None
+
+
+def run_view(run: ScenarioRun) -> RunView:
+    """What the player page and the API show of ``run``."""
+    scenario = scenario_of(run.scenario)
+    state = engine.start(scenario)
+    history = []
+    for choice_id in run_state(run).path:
+        node = scenario.nodes[state.node]
+        history.append((node, next(c for c in node.choices if c.id == choice_id)))
+        state = engine.choose(scenario, state, choice_id)
+    node = scenario.nodes[state.node] if state.node else None
+    ending = scenario.endings.get(state.ending) if state.ending else None
+    return RunView(run, scenario, history, node, engine.available_choices(scenario, state),
+                   ending, run.score)
+
+
+def latest_finished_run(definition: ScenarioDef, user: User) -> ScenarioRun | None:
+    """The user's latest finished run of the scenario, if any (for its report link)."""
+    return db.session.scalar(
+        select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
+                                  ScenarioRun.user_id == user.id,
+                                  ScenarioRun.finished_at.is_not(None))
+        .order_by(ScenarioRun.id.desc()).limit(1))
+
+
+def module_scenarios(course_id: int, module: dict[str, Any]) -> list[tuple[int, str]]:
+    """(id, title) of the stored scenarios a published module's activities name."""
+    files = [entry.get("file") for entry in module.get("activities") or []
+             if isinstance(entry, dict) and entry.get("type") == "scenario"]
+    if not files:
+        return []
+    found = {file: (id_, title) for id_, title, file in db.session.execute(
+        select(ScenarioDef.id, ScenarioDef.title, ScenarioDef.source_file).where(
+            ScenarioDef.course_id == course_id, ScenarioDef.source_file.in_(files)))}
+    return [found[file] for file in dict.fromkeys(files) if file in found]
