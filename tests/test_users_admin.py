@@ -117,3 +117,19 @@ def test_audit_page_names_actions_and_filters_by_them(client, orgs, login_as, ma
     page = client.get("/admin/audit/?action=user_created").get_data(as_text=True)
     assert "Account created" in page and "filtered" in page
     assert "Org unit created" not in page.split("<tbody>")[1]
+
+
+def test_every_audited_action_has_a_name():
+    """The audit page shows people names, not slugs, for every action the code records."""
+    import re
+    from pathlib import Path
+
+    from academy.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent / "academy"
+    recorded = set()
+    for path in root.rglob("*.py"):
+        recorded |= set(re.findall(r'record\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+        recorded |= set(re.findall(r'"(user_enabled|user_disabled|assignment_rule_[a-z]+)"',
+                                   path.read_text(encoding="utf-8")))
+    assert recorded and not recorded - set(ACTION_LABELS)

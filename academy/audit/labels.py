@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "assignment_rule_deactivated": _l("Assignment rule deactivated"),
     "path_assigned": _l("Learning path assigned"),
     "path_completed": _l("Learning path completed"),
+    "question_bank.create": _l("Question bank created"),
+    "question_bank.import": _l("Questions imported"),
 }
 
 
