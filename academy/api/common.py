@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 
 from academy.errors import DomainError
 from academy.extensions import db
+from academy.textutil import storable
 
 MAX_PER_PAGE = 500
 
@@ -75,17 +76,6 @@ class Text(fields.String):
         if not storable(text):
             raise self.make_error("invalid_text")
         return text.strip() if self.strip else text
-
-
-def storable(text: str) -> bool:
-    """True when ``text`` can be stored in (and compared against) any of our databases."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class NoFile(DomainError):

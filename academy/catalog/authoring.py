@@ -22,24 +22,17 @@ from sqlalchemy.orm import selectinload
 from academy.audit.services import record
 from academy.auth.models import User
 from academy.catalog.models import Course, CourseAsset, CourseVersion, Lesson, Module, Skill
+from academy.catalog.package import MAX_IMAGE_BYTES, asset_for, sniff_image
 from academy.errors import Conflict, NotFound, ValidationFailed
 from academy.extensions import db
 from academy.timeutil import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9-]+$")
 SLUG_MAX = 64
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Beyond this an image is a decompression bomb, not a lesson illustration.
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_PREVIEW_CHARS = 200_000
 
-# Pillow format name → (mimetype, file extension) of the image types lessons may show.
-IMAGE_TYPES = {
-    "PNG": ("image/png", ".png"),
-    "JPEG": ("image/jpeg", ".jpg"),
-    "GIF": ("image/gif", ".gif"),
-    "WEBP": ("image/webp", ".webp"),
-}
 
 
 # ---------------------------------------------------------------- reading
@@ -398,19 +391,6 @@ def move_lesson_to_module(lesson: Lesson, target: Module) -> str:
 # ---------------------------------------------------------------- images
 
 
-def sniff_image(data: bytes) -> str | None:
-    """The image type the leading bytes announce (a key of IMAGE_TYPES), if any."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return None
-
-
 def check_image(data: bytes) -> str:
     """The type of an uploaded image, judged by its content; ValidationFailed otherwise.
 
@@ -450,15 +430,13 @@ def add_image(course: Course, data: bytes) -> CourseAsset:
 
     The uploader's file name is never used. The same image uploaded twice is stored once.
     """
-    kind = check_image(data)
-    mime, extension = IMAGE_TYPES[kind]
-    digest = hashlib.sha256(data).hexdigest()
-    name = digest[:16] + extension
+    check_image(data)
+    spec = asset_for(data)  # the same content-derived name as a synced package's image
     existing = db.session.scalar(select(CourseAsset).where(CourseAsset.course_id == course.id,
-                                                           CourseAsset.name == name))
+                                                           CourseAsset.name == spec.name))
     if existing is not None:
         return existing
-    asset = CourseAsset(name=name, mime=mime, sha256=digest, data=data)
+    asset = CourseAsset(name=spec.name, mime=spec.mime, sha256=spec.sha256, data=data)
     course.assets.append(asset)
     _touch(course)
     db.session.flush()

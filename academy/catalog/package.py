@@ -36,6 +36,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from academy.catalog.activities import N_
+from academy.textutil import storable
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Z0-9_]+$")
@@ -58,7 +59,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGES_DIR = "images"
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
-# Sniffed type → (mimetype, extension); the same names as academy.catalog.authoring.
+# Sniffed image type → (mimetype, extension): the image types lessons may show.
 IMAGE_TYPES = {
     "PNG": ("image/png", ".png"),
     "JPEG": ("image/jpeg", ".jpg"),
@@ -392,16 +393,6 @@ def load_yaml(data: bytes, file: str) -> tuple[Any, list[Problem]]:
 # ---------------------------------------------------------------- field checks
 
 
-def _storable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class _Check:
     """Reads fields out of YAML mappings of one file, collecting problems."""
 
@@ -438,7 +429,7 @@ class _Check:
         if isinstance(value, date | datetime):
             value = value.isoformat()
         text = str(value).strip()
-        if not _storable(text):
+        if not storable(text):
             self.add(data.line_of(key), N_("%(key)s contains characters that cannot be "
                                            "stored."), key=key)
             return None
@@ -784,7 +775,7 @@ class _CourseReader:
                                          error=str(exc)))
             return None
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if not _storable(text):
+        if not storable(text):
             self.problems.append(problem(where, None, N_("The file contains characters that "
                                                          "cannot be stored.")))
             return None
