@@ -10,8 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from academy.api.common import storable
-from academy.errors import Forbidden, NotFound
+from academy.errors import Forbidden
 from academy.learning import services
 from academy.org import services as org_services
 from academy.permissions import role_required
@@ -75,12 +74,7 @@ class WorkerProgress(MethodView):
     def get(self, employee_no: str):
         """A worker's assigned paths with progress: the worker themself, or an admin or
         instructor of the worker's org subtree."""
-        worker = None
-        if len(employee_no) <= 32 and storable(employee_no):
-            worker = org_services.get_worker(employee_no)
-        if worker is None:
-            raise NotFound(_("No staff member with employee number %(no)s.",
-                             no=employee_no[:32]))
+        worker = org_services.require_worker(employee_no)
         if not services.can_view_progress(current_user, worker):
             raise Forbidden(_("This staff record is outside your scope."))
         return progress_dict(worker)

@@ -28,11 +28,10 @@ from academy.api.common import (
     documented_errors,
     list_envelope,
     paginate,
-    storable,
 )
 from academy.auth import services as auth_services
 from academy.auth.models import ROLE_ORDER, User
-from academy.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from academy.errors import Conflict, Forbidden, ValidationFailed
 from academy.extensions import db
 from academy.org import services
 from academy.org.models import EmploymentType, OrgLevel, OrgUnit, Worker, WorkerStatus
@@ -210,11 +209,7 @@ def unit_in_scope(code: str | None, field: str) -> OrgUnit:
 
 def load_worker(employee_no: str, *, manage: bool) -> Worker:
     """The worker, if the caller may see it (or manage it); 404 missing, 403 out of scope."""
-    worker = None
-    if len(employee_no) <= 32 and storable(employee_no):
-        worker = services.get_worker(employee_no)
-    if worker is None:
-        raise NotFound(_("No staff member with employee number %(no)s.", no=employee_no[:32]))
+    worker = services.require_worker(employee_no)
     allowed = can_manage_worker if manage else can_view_worker
     if not allowed(current_user, worker):
         raise Forbidden(_("This staff record is outside your scope."))

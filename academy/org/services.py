@@ -22,6 +22,7 @@ from academy.org.models import (
     WorkerStatus,
 )
 from academy.signals import worker_changed
+from academy.textutil import storable
 
 PARENT_LEVEL = {OrgLevel.SUBDISTRICT: OrgLevel.DISTRICT, OrgLevel.VILLAGE: OrgLevel.SUBDISTRICT}
 
@@ -405,9 +406,15 @@ def mark_left(worker: Worker, leave_date: date, reason: str) -> None:
 
 
 def require_worker(employee_no: str) -> Worker:
-    worker = get_worker(employee_no)
+    """The worker with this employee number, taken from a URL or form (NotFound otherwise).
+
+    Values no employee number can be (too long, or unstorable text) are not looked up.
+    """
+    worker = None
+    if len(employee_no) <= 32 and storable(employee_no):
+        worker = get_worker(employee_no)
     if worker is None:
-        raise NotFound(_("No staff member with employee number %(no)s.", no=employee_no))
+        raise NotFound(_("No staff member with employee number %(no)s.", no=employee_no[:32]))
     return worker
 
 
