@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     code = "invalid"
     http_status = 422
+    #: Further top-level members of the API's error body (e.g. what is saved, on a 409).
+    extra: dict | None = None
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message)

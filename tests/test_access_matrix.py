@@ -135,11 +135,15 @@ class World:
     rule_id: int = 0  # the learning path's assignment rule (limited to V1)
     scenario_id: int = 0  # the example scenario, stored for matrix-course
     run_id: int = 0  # an unfinished run of it by EV1-001's account (the owner)
+    quiz_id: int = 0  # a quiz of matrix-course drawing from MATRIX_BANK
+    attempt_id: int = 0  # the owner's attempt at it, in progress
+    question_id: int = 0  # its one question
 
     def url(self, template: str) -> str:
         return template.format(user_id=self.target_user_id, job_id=self.job_id,
                                rule_id=self.rule_id, scenario_id=self.scenario_id,
-                               run_id=self.run_id,
+                               run_id=self.run_id, quiz_id=self.quiz_id,
+                               attempt_id=self.attempt_id, question_id=self.question_id,
                                module_id=self.course.module_id,
                                lesson_id=self.course.lesson_id,
                                image_name=self.course.image_name)
@@ -227,9 +231,11 @@ def build_world() -> World:
     build_question_bank(course.skill_id)
     rule_id = build_learning()
     scenario_id, run_id = build_scenario(users["owner"])
+    quiz_id, attempt_id, question_id = build_quiz(users["owner"])
     _db.session.commit()
     world = World(target_user_id=target.id, job_id=job.id, scenario_id=scenario_id,
-                  run_id=run_id,
+                  run_id=run_id, quiz_id=quiz_id, attempt_id=attempt_id,
+                  question_id=question_id,
                   upload_token=stash_upload(roster_csv(), "roster.csv",
                                             owner_id=users["admin_this"].id, rows=1),
                   course=course, rule_id=rule_id)
@@ -247,6 +253,26 @@ def build_scenario(owner: Any) -> tuple[int, int]:
         _db.session.scalar(select(Course.id).where(Course.slug == "matrix-course")))
     run = scenario_services.start_run(definition, owner)
     return definition.id, run.id
+
+
+def build_quiz(owner: Any) -> tuple[int, int, int]:
+    """A quiz of matrix-course over MATRIX_BANK, and the owner's attempt in progress."""
+    from academy.catalog.models import Course
+    from academy.quizzes import attempting
+    from academy.quizzes.models import QuestionBank, Quiz
+    from academy.quizzes.settings import DrawRule, QuizSettings
+
+    settings = QuizSettings(slug="matrix-quiz", title="矩阵测验", draw=(DrawRule(count=1),))
+    quiz = Quiz(course_id=_db.session.scalar(select(Course.id).where(
+        Course.slug == "matrix-course")), bank_id=_db.session.scalar(select(
+            QuestionBank.id).where(QuestionBank.code == "MATRIX_BANK")),
+        slug="matrix-quiz", title="矩阵测验", source_file="quizzes/matrix.yaml",
+        content_hash="0" * 64, definition={}, settings=settings.as_dict())
+    _db.session.add(quiz)
+    _db.session.flush()
+    attempt, _created = attempting.start_attempt(quiz, owner)
+    _db.session.flush()
+    return quiz.id, attempt.id, attempt.slots[0].question_id
 
 
 def build_framework() -> None:
@@ -513,6 +539,38 @@ ROUTES = [
           {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
           json_body(choice="arrive-greet"), changes=True),
     Route("DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", signed_in(api=True),
+          changes=True),
+    # -------------------------------------------------- quiz pages: as the API
+    Route("GET", "/quizzes/<int:quiz_id>", "/quizzes/{quiz_id}", signed_in(api=False)),
+    Route("POST", "/quizzes/<int:quiz_id>/start", "/quizzes/{quiz_id}/start",
+          signed_in(api=False)),
+    Route("GET", "/quizzes/attempts/<int:attempt_id>", "/quizzes/attempts/{attempt_id}",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK}),
+    Route("POST", "/quizzes/attempts/<int:attempt_id>/submit",
+          "/quizzes/attempts/{attempt_id}/submit",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
+          form(), changes=True),
+    Route("GET", "/quizzes/attempts/<int:attempt_id>/review",
+          "/quizzes/attempts/{attempt_id}/review",
+          {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK,
+           "instructor": OK, "admin_this": OK}),
+    # -------------------------------------------------- quizzes: attempts are their trainee's;
+    # the instructors and admins of the trainee's subtree may read them, never answer
+    Route("GET", "/api/v1/quizzes/<int:quiz_id>", "/api/v1/quizzes/{quiz_id}",
+          signed_in(api=True)),
+    # Starts an attempt, or resumes the owner's open one (nothing to write then).
+    Route("POST", "/api/v1/quizzes/<int:quiz_id>/attempts", "/api/v1/quizzes/{quiz_id}/attempts",
+          signed_in(api=True)),
+    Route("GET", "/api/v1/attempts/<int:attempt_id>", "/api/v1/attempts/{attempt_id}",
+          {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK,
+           "instructor": OK, "admin_this": OK}),
+    Route("PUT", "/api/v1/attempts/<int:attempt_id>/responses/<int:question_id>",
+          "/api/v1/attempts/{attempt_id}/responses/{question_id}",
+          {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
+          json_body(response=None, sequence=5), changes=True),
+    Route("POST", "/api/v1/attempts/<int:attempt_id>/submit",
+          "/api/v1/attempts/{attempt_id}/submit",
+          {"anonymous": UNAUTHORIZED, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK},
           changes=True),
     # -------------------------------------------------- admin pages: lists of one's subtree
     Route("GET", "/admin/audit/", "/admin/audit/", admins(api=False)),

@@ -33,6 +33,7 @@ def init_api(app: Flask) -> None:
     from academy.learning.api import blp as learning_blp
     from academy.org.api import blp as org_blp
     from academy.quizzes.api import blp as quizzes_blp
+    from academy.quizzes.attempt_api import blp as attempts_blp
     from academy.scenarios.api import blp as scenarios_blp
 
     api.init_app(app, spec_kwargs={
@@ -49,6 +50,6 @@ def init_api(app: Flask) -> None:
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
     for blp in (auth_blp, org_blp, jobs_blp, learning_blp, catalog_blp, quizzes_blp,
-                scenarios_blp):
+                attempts_blp, scenarios_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     app.register_blueprint(docs.bp)

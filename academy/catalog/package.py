@@ -165,6 +165,10 @@ class CourseSpec:
     assets: dict[str, AssetSpec]
     file: str  # course.yaml, as problems name it
     slug_line: int = 1
+    # The questions of the package's banks/ files (academy.quizzes.spec.Question), which
+    # fill the course's question bank, and those files' names.
+    questions: list[Any] = field(default_factory=list)
+    bank_files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -879,11 +883,15 @@ def parse_course(files: Files, *, display: str = "", known_skills: Collection[st
         module_slugs.add(module.slug)
         modules.append(module)
     _image_folder(files, reader)
+    before = len(problems)
+    bank_files, questions = _banks(files, reader)
+    if len(problems) == before:
+        _check_draws(modules, questions, reader)
     if problems or None in (slug, title, skill, target_level):
         return None, problems
     assets = dict(sorted(reader.assets.items()))
     return CourseSpec(slug, title, skill, target_level, summary, modules, assets, file,
-                      root.line_of("slug")), problems
+                      root.line_of("slug"), questions, bank_files), problems
 
 
 def _module(check: _Check, reader: _CourseReader, entry: YDict) -> ModuleSpec | None:
@@ -965,6 +973,70 @@ def _activities(check: _Check, entry: YDict, reader: _CourseReader,
             attachments.append(attachment)
         out.append(_plain(kind.normalise(activity)))
     return out if ok else None
+
+
+BANKS_DIR = "banks"
+BANK_FORMATS = {".gift": "gift", ".txt": "gift", ".xml": "moodle-xml"}
+
+
+def _banks(files: Files, reader: _CourseReader) -> tuple[list[str], list[Any]]:
+    """The questions of every file in ``banks/`` (GIFT or Moodle XML), problems reported
+    with the file and line; names must differ within a category across the files."""
+    from academy.quizzes.services import read_questions
+
+    names = sorted(name for name in files.names() if name.startswith(BANKS_DIR + "/"))
+    questions: list[Any] = []
+    seen: dict[tuple[str, str], str] = {}
+    for name in names:
+        fmt = next((f for ext, f in BANK_FORMATS.items() if name.lower().endswith(ext)), None)
+        if fmt is None or name.count("/") != 1:
+            reader.problems.append(problem(reader.where(name), None, N_(
+                "Files in banks/ must be question files (.gift or Moodle .xml).")))
+            continue
+        try:
+            data = files.read(name)
+        except READ_ERRORS as exc:
+            reader.problems.append(problem(reader.where(name), None, N_(
+                "Cannot read the file: %(error)s."), error=str(exc)))
+            continue
+        specs, found = read_questions(data, fmt)
+        for item in found:
+            reader.problems.append(Problem(reader.where(name), item.line or item.row,
+                                           item.message))
+        if found:
+            continue
+        for spec in specs:
+            key = (spec.category, spec.name)
+            if key in seen:
+                reader.problems.append(problem(reader.where(name), spec.source_line, N_(
+                    "Another question in category %(category)s is already named %(name)s "
+                    "(in %(other)s)."), category=spec.category or "/", name=spec.name,
+                    other=seen[key]))
+                continue
+            seen[key] = reader.where(name)
+            questions.append(spec)
+    return names, questions
+
+
+def _check_draws(modules: list[ModuleSpec], questions: list[Any],
+                 reader: _CourseReader) -> None:
+    """Every quiz must be able to fill each draw from the package's questions."""
+    from academy.quizzes.settings import QuizSettings, draw_shortfalls
+
+    pool = [(spec.category, list(spec.tags)) for spec in questions]
+    for module in modules:
+        for item in module.attachments:
+            if item.get("type") != "quiz":
+                continue
+            settings = QuizSettings.from_dict(item["settings"])
+            lines = item.get("draw_lines") or []
+            for rule, found in draw_shortfalls(settings, pool):
+                index = settings.draw.index(rule)
+                reader.problems.append(problem(
+                    reader.where(item["file"]), lines[index] if index < len(lines) else None,
+                    N_("This draw needs %(n)d questions from %(where)s but the package's "
+                       "banks/ have %(found)d."), n=rule.count, where=rule.describe(),
+                    found=found))
 
 
 def _image_folder(files: Files, reader: _CourseReader) -> None:

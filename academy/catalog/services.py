@@ -279,12 +279,15 @@ def upsert_course(spec: CourseSpec, *, user: User | None, note: str) -> CourseOu
 
 
 def _store_attachments(course: Course, spec: CourseSpec) -> None:
-    """Hand what the activities brought from other files (scenarios) to their feature."""
+    """Hand what the activities brought from other files (scenarios, quizzes and the
+    question banks) to their feature."""
+    from academy.quizzes.packages import store_package
     from academy.scenarios.services import upsert_definitions
 
     attachments = [item for module in spec.modules for item in module.attachments]
-    if attachments:
+    if any(item.get("type") == "scenario" for item in attachments):
         upsert_definitions(course.id, attachments)
+    store_package(course, spec)
 
 
 def apply_paths(specs: list[PathSpec], tally: Tally, user: User | None) -> None:
@@ -368,13 +371,17 @@ def export_course_zip(course: Course) -> bytes:
     rows = db.session.execute(select(CourseAsset.name, CourseAsset.data).where(
         CourseAsset.course_id == course.id, CourseAsset.name.in_(names))) if names else []
     images = {name: data for name, data in rows}
+    from academy.quizzes.packages import package_files as quiz_files
     from academy.scenarios.services import package_files
 
-    scenario_files = [entry["file"] for module in version.snapshot.get("modules", [])
-                      for entry in module.get("activities") or []
-                      if entry.get("type") == "scenario" and entry.get("file")]
-    return build_course_zip(course.slug, version.snapshot, images,
-                            package_files(course.id, scenario_files))
+    def named(kind: str) -> list[str]:
+        return [entry["file"] for module in version.snapshot.get("modules", [])
+                for entry in module.get("activities") or []
+                if entry.get("type") == kind and entry.get("file")]
+
+    files = package_files(course.id, named("scenario"))
+    files.update(quiz_files(course, named("quiz")))
+    return build_course_zip(course.slug, version.snapshot, images, files)
 
 
 # ---------------------------------------------------------------- reading
@@ -448,10 +455,12 @@ def module_references(module: dict[str, Any], course_id: int | None = None,
                       ) -> dict[str, Any]:
     """The ids a module's activities expose to the API (``quiz``, ``scenario``; else None).
 
-    A scenario's id is that of the course's stored scenario loaded from its file.
+    A scenario's (quiz's) id is that of the course's stored scenario (quiz) loaded from
+    its file.
     """
     refs: dict[str, Any] = {"quiz": None, "scenario": None}
     scenario_ids: dict[str, int] | None = None
+    quiz_ids: dict[str, int] | None = None
     for entry in module.get("activities") or []:
         kind = ACTIVITY_TYPES.get(entry.get("type")) if isinstance(entry, dict) else None
         if kind is None or not kind.api_field or refs.get(kind.api_field) is not None:
@@ -463,6 +472,12 @@ def module_references(module: dict[str, Any], course_id: int | None = None,
 
                 scenario_ids = scenario_ids_by_file(course_id)
             refs["scenario"] = scenario_ids.get(entry.get("file"))
+        if kind.api_field == "quiz" and course_id is not None:
+            if quiz_ids is None:
+                from academy.quizzes.packages import quiz_ids_by_file
+
+                quiz_ids = quiz_ids_by_file(course_id)
+            refs["quiz"] = quiz_ids.get(entry.get("file"))
     return refs
 
 

@@ -375,6 +375,36 @@ def check_completion(worker: Worker, *, course_id: int | None = None,
     return finished
 
 
+def complete_quiz_modules(worker: Worker, course_id: int, quiz_file: str) -> list[Assignment]:
+    """A passed quiz completes its module: mark the lessons of every published module of
+    the course whose activities name ``quiz_file`` done; returns the assignments this
+    completes."""
+    found = latest_versions([course_id]).get(course_id)
+    if found is None:
+        return []
+    slug, version = found
+    finished: list[Assignment] = []
+    now = utcnow()
+    for module in (version.snapshot or {}).get("modules") or []:
+        if not any(entry.get("type") == "quiz" and entry.get("file") == quiz_file
+                   for entry in module.get("activities") or []):
+            continue
+        outline = module_outline(course_id, slug, version, module["slug"])
+        rows = progress_rows(worker.id, [course_id])
+        for lesson in outline.lessons:
+            progress = rows.get(lesson.key)
+            if progress is None:
+                db.session.add(LessonProgress(
+                    worker_id=worker.id, course_id=course_id, module_slug=lesson.module_slug,
+                    lesson_slug=lesson.lesson_slug, first_viewed_at=now, last_viewed_at=now,
+                    completed_at=now))
+            elif progress.completed_at is None:
+                progress.completed_at = now
+        db.session.flush()
+        finished += check_completion(worker, course_id=course_id, module_slug=module["slug"])
+    return finished
+
+
 # ---------------------------------------------------------------- applying rules
 
 

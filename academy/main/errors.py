@@ -27,9 +27,10 @@ def wants_json() -> bool:
 
 
 def problem(status: int, message: str, code: str | None = None,
-            fields: dict | None = None):
-    """A JSON error response in the API's shape."""
-    body = {"error": {"code": code or CODES.get(status, "error"), "message": message,
+            fields: dict | None = None, extra: dict | None = None):
+    """A JSON error response in the API's shape (``extra``: further top-level members)."""
+    body = {**(extra or {}),
+            "error": {"code": code or CODES.get(status, "error"), "message": message,
                       "fields": fields or {}}}
     return jsonify(body), status
 
@@ -66,7 +67,8 @@ def register(app: Flask) -> None:
     def domain_error(error: DomainError):
         db.session.rollback()
         if wants_json():
-            return problem(error.http_status, error.message, error.code, error.fields)
+            return problem(error.http_status, error.message, error.code, error.fields,
+                           error.extra)
         return render_error(error.http_status, error.message)
 
     @app.errorhandler(HTTPException)

@@ -56,8 +56,22 @@ def _labels():
         except (UnknownQuestionType, ValueError):
             return ""
 
+    def state_label(state: str) -> str:
+        return {"correct": _("Correct"), "partial": _("Partly correct"),
+                "incorrect": _("Incorrect"), "pending": _("Awaiting grading")}.get(state, state)
+
+    def attempt_state_label(state: str) -> str:
+        return {"in_progress": _("In progress"), "overdue": _("Time is up"),
+                "finished": _("Finished"), "abandoned": _("Abandoned (not counted)")
+                }.get(state, state)
+
+    def grading_label(method: str) -> str:
+        return {"highest": _("highest attempt"), "last": _("last attempt"),
+                "average": _("average of attempts")}.get(method, method)
+
     return {"type_label": type_label, "right_answer": right_answer,
-            "question_spec": services.question_spec}
+            "question_spec": services.question_spec, "state_label": state_label,
+            "attempt_state_label": attempt_state_label, "grading_label": grading_label}
 
 
 # ---------------------------------------------------------------- banks

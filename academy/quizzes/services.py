@@ -280,40 +280,57 @@ def import_questions(bank: QuestionBank, data: bytes, *, fmt: str,
     """Import a question file into ``bank``: all of it, or nothing when anything is wrong."""
     specs, problems = read_questions(data, fmt)
     report = ImportReport(format=fmt, dry_run=dry_run, errors=problems)
+    if problems or dry_run:
+        report.categories = dict(Counter(spec.category for spec in specs))
+        existing = {(category, name) for category, name in db.session.execute(
+            select(QuestionCategory.path, Question.name).join(Question.category)
+            .where(Question.bank_id == bank.id))}
+        report.updated = sum(1 for spec in specs if (spec.category, spec.name) in existing)
+        report.created = len(specs) - report.updated
+        return report
+    store_questions(bank, specs, report)
+    record("question_bank.import", target_type="question_bank", target_id=bank.code,
+           target_label=bank.title, after={"format": fmt, "created": report.created,
+                                           "updated": report.updated})
+    log.info("imported %d questions into bank %s", report.imported, bank.code)
+    return report
+
+
+def store_questions(bank: QuestionBank, specs: list[QuestionSpec],
+                    report: ImportReport) -> int:
+    """Upsert checked questions into ``bank`` by (category, name); returns how many rows
+    changed (a question identical to the stored one is left untouched)."""
     report.categories = dict(Counter(spec.category for spec in specs))
     categories = {c.path: c for c in db.session.scalars(
         select(QuestionCategory).where(QuestionCategory.bank_id == bank.id))}
     existing = {(row.category.path, row.name): row for row in db.session.scalars(
         select(Question).where(Question.bank_id == bank.id))}
-    for spec in specs:
-        if (spec.category, spec.name) in existing:
-            report.updated += 1
-        else:
-            report.created += 1
-    if problems or dry_run:
-        return report
-    position = db.session.scalar(
-        select(func.max(Question.position)).where(Question.bank_id == bank.id)) or 0
+    position = max((row.position for row in existing.values()), default=0)
+    changed = 0
     for spec in specs:
         data_dict = serialize.to_dict(spec)
         for key in ("name", "category", "tags"):
             data_dict.pop(key, None)
         row = existing.get((spec.category, spec.name))
         if row is None:
+            report.created += 1
             position += 1
             row = Question(bank_id=bank.id, name=spec.name, position=position)
             db.session.add(row)
+            existing[(spec.category, spec.name)] = row
+        else:
+            report.updated += 1
+            if (row.type, row.data, list(row.tags or []), row.archived) == \
+                    (spec.type, data_dict, list(spec.tags), False):
+                continue
+        changed += 1
         row.category = _category(bank, spec.category, categories)
         row.type = spec.type
         row.data = data_dict
         row.tags = list(spec.tags)
         row.archived = False
     db.session.flush()
-    record("question_bank.import", target_type="question_bank", target_id=bank.code,
-           target_label=bank.title, after={"format": fmt, "created": report.created,
-                                           "updated": report.updated})
-    log.info("imported %d questions into bank %s", report.imported, bank.code)
-    return report
+    return changed
 
 
 # ---------------------------------------------------------------- exporting
