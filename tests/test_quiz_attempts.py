@@ -381,3 +381,34 @@ def test_passing_the_quiz_completes_its_module(app, trainee):
     attempting.submit(attempt)
     [view] = worker_assignments(trainee.worker)
     assert view.completed and view.assignment.completed_at is not None
+
+
+def test_a_draw_can_take_only_some_types(skill, trainee):
+    quiz = import_quiz_course(QUIZ.replace("count: 4", "types: [essay]\n    count: 1"),
+                              essay=True)
+    attempt, _ = attempting.start_attempt(quiz, trainee)
+    assert [slot.presented["type"] for slot in attempt.slots] == ["essay"]
+    _outcome, problems = import_course_zip(make_zip(quiz_course_files(
+        QUIZ.replace("count: 4", "types: [essay, poem]\n    count: 1"))), user=None)
+    assert [p.line for p in problems] == [6] and "types must be" in problems[0].message
+
+
+BUSINESS_COURSES = ["enterprise-startup", "household-residence", "housing-fund",
+                    "marriage-birth", "medical-insurance", "real-estate", "social-security",
+                    "subsistence-allowance"]
+
+
+@pytest.mark.parametrize("slug", BUSINESS_COURSES)
+def test_shipped_business_courses_carry_a_bank_and_module_quizzes(app, slug):
+    from pathlib import Path
+
+    from academy.catalog.package import DirectoryFiles, parse_course
+
+    root = Path(__file__).resolve().parent.parent / "courses" / slug
+    spec, problems = parse_course(DirectoryFiles(root), known_skills=None)
+    assert not problems, [str(p) for p in problems]
+    assert len(spec.questions) >= 20
+    assert len({q.type for q in spec.questions}) >= 5  # a mix of types
+    assert all(q.general_feedback for q in spec.questions)  # feedback that teaches
+    for module in spec.modules:
+        assert [a["type"] for a in module.attachments].count("quiz") == 1, module.slug

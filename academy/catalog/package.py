@@ -1023,7 +1023,7 @@ def _check_draws(modules: list[ModuleSpec], questions: list[Any],
     """Every quiz must be able to fill each draw from the package's questions."""
     from academy.quizzes.settings import QuizSettings, draw_shortfalls
 
-    pool = [(spec.category, list(spec.tags)) for spec in questions]
+    pool = [(spec.category, list(spec.tags), spec.type) for spec in questions]
     for module in modules:
         for item in module.attachments:
             if item.get("type") != "quiz":

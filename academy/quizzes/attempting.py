@@ -234,8 +234,10 @@ def start_attempt(quiz: Quiz, user: User, now: datetime | None = None,
         raise CannotStart(status.refusal)
     settings = status.settings
     rng = rng or random.Random(secrets.randbits(64))
-    candidates = [rules.Candidate(id_, path, tuple(tags or ())) for id_, path, tags in
-                  db.session.execute(select(Question.id, QuestionCategory.path, Question.tags)
+    candidates = [rules.Candidate(id_, path, tuple(tags or ()), kind)
+                  for id_, path, tags, kind in
+                  db.session.execute(select(Question.id, QuestionCategory.path, Question.tags,
+                                            Question.type)
                                      .join(Question.category)
                                      .where(Question.bank_id == quiz.bank_id,
                                             Question.archived.is_(False))

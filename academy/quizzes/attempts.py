@@ -49,6 +49,7 @@ class Candidate:
     id: int
     category: str
     tags: tuple[str, ...] = ()
+    type: str | None = None
 
 
 def draw(settings: QuizSettings, candidates: Sequence[Candidate], rng: random.Random,
@@ -58,7 +59,8 @@ def draw(settings: QuizSettings, candidates: Sequence[Candidate], rng: random.Ra
     taken: list[int] = []
     used: set[int] = set()
     for rule in settings.draw:
-        pool = [c.id for c in candidates if c.id not in used and rule.matches(c.category, c.tags)]
+        pool = [c.id for c in candidates
+                if c.id not in used and rule.matches(c.category, c.tags, c.type)]
         chosen = rng.sample(pool, min(rule.count, len(pool)))
         if not settings.shuffle:
             chosen.sort(key=pool.index)

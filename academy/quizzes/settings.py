@@ -17,6 +17,7 @@ from typing import Any
 
 from academy.catalog.package import SLUG_MAX, SLUG_RE, YDict, _Check
 from academy.quizzes.formats import normalize_category
+from academy.quizzes.spec import QUESTION_TYPES
 
 GRADING_METHODS = ("highest", "last", "average")
 REVIEW_LEVELS = ("score", "answers", "feedback")
@@ -41,16 +42,22 @@ class DrawRule:
     count: int
     category: str | None = None
     tags: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # question types to draw (none: any)
 
-    def matches(self, category: str, tags: tuple[str, ...] | list[str]) -> bool:
+    def matches(self, category: str, tags: tuple[str, ...] | list[str],
+                kind: str | None = None) -> bool:
         if self.category and category != self.category and \
                 not category.startswith(self.category + "/"):
+            return False
+        if self.types and kind not in self.types:
             return False
         return all(tag in tags for tag in self.tags)
 
     def describe(self) -> str:
         parts = [self.category or "*"]
         parts += [f"#{tag}" for tag in self.tags]
+        if self.types:
+            parts.append("(" + ", ".join(self.types) + ")")
         return " ".join(parts)
 
 
@@ -92,7 +99,8 @@ class QuizSettings:
         values = dict(data)
         values["draw"] = tuple(DrawRule(count=int(rule["count"]),
                                         category=rule.get("category"),
-                                        tags=tuple(rule.get("tags") or ()))
+                                        tags=tuple(rule.get("tags") or ()),
+                                        types=tuple(rule.get("types") or ()))
                                for rule in data.get("draw") or [])
         for key in ("open_at", "close_at"):
             values[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
@@ -169,7 +177,7 @@ def _draw(root: YDict, check: _Check) -> tuple[DrawRule, ...] | None:
             ok = False
             continue
         before = len(check.problems)
-        check.keys(entry, ("count",), ("category", "tags"))
+        check.keys(entry, ("count",), ("category", "tags", "types"))
         count = check.integer(entry, "count", 1, MAX_DRAW) if "count" in entry else None
         category = check.text(entry, "category", 255)
         tags: tuple[str, ...] = ()
@@ -182,10 +190,23 @@ def _draw(root: YDict, check: _Check) -> tuple[DrawRule, ...] | None:
                 check.add(entry.line_of("tags"), N_("tags must be a list of words."))
             else:
                 tags = tuple(t.strip() for t in raw)
+        types: tuple[str, ...] = ()
+        if entry.get("types") is not None:
+            raw = entry["types"]
+            if isinstance(raw, str):
+                raw = [raw]
+            if not isinstance(raw, list) or not raw or any(t not in QUESTION_TYPES
+                                                            for t in raw):
+                check.add(entry.line_of("types"), N_("types must be a list of question types "
+                                                     "(%(known)s)."),
+                          known=", ".join(QUESTION_TYPES))
+            else:
+                types = tuple(raw)
         if len(check.problems) > before or count is None:
             ok = False
             continue
-        rules.append(DrawRule(count=count, category=_category(category), tags=tags))
+        rules.append(DrawRule(count=count, category=_category(category), tags=tags,
+                              types=types))
     if sum(rule.count for rule in rules) > MAX_DRAW:
         check.add(root.line_of("draw"), N_("A quiz draws at most %(n)d questions."), n=MAX_DRAW)
         ok = False
@@ -212,17 +233,18 @@ def _moment(root: YDict, key: str, check: _Check) -> datetime | None:
     return value
 
 
-def draw_shortfalls(settings: QuizSettings, questions: list[tuple[str, list[str]]],
+def draw_shortfalls(settings: QuizSettings, questions: list[tuple[str, list[str], str]],
                     ) -> list[tuple[DrawRule, int]]:
-    """Rules that cannot be met from ``questions`` (category, tags), with what they find.
+    """Rules that cannot be met from ``questions`` (category, tags, type), with what they
+    find.
 
     Rules draw in order and never the same question twice, as an attempt does.
     """
     used: set[int] = set()
     short = []
     for rule in settings.draw:
-        found = [i for i, (category, tags) in enumerate(questions)
-                 if i not in used and rule.matches(category, tags)]
+        found = [i for i, (category, tags, kind) in enumerate(questions)
+                 if i not in used and rule.matches(category, tags, kind)]
         used.update(found[:rule.count])
         if len(found) < rule.count:
             short.append((rule, len(found)))
