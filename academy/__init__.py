@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from academy.org import staff_routes as _staff_routes  # noqa: F401
     from academy.org.blueprint import bp as org_bp
     from academy.quizzes import routes as _quiz_routes  # noqa: F401
+    from academy.quizzes import staff_routes as _quiz_staff_routes  # noqa: F401
     from academy.quizzes import take_routes as _take_routes  # noqa: F401
     from academy.quizzes.blueprint import bp as quizzes_bp
     from academy.scenarios import routes as _scenario_routes  # noqa: F401

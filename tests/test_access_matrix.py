@@ -554,6 +554,23 @@ ROUTES = [
           "/quizzes/attempts/{attempt_id}/review",
           {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, HIDDEN), "owner": OK,
            "instructor": OK, "admin_this": OK}),
+    # -------------------------------------------------- quiz pages for instructors and admins:
+    # the attempts of their own subtree (the owner's attempt is still in progress, so there
+    # is nothing to grade: a grade is refused as if the essay did not exist)
+    Route("GET", "/quizzes/", "/quizzes/", authors(api=False)),
+    Route("GET", "/quizzes/grading", "/quizzes/grading", authors(api=False)),
+    Route("GET", "/quizzes/attempts/<int:attempt_id>/grade",
+          "/quizzes/attempts/{attempt_id}/grade",
+          authors(api=False) | {"admin_other": HIDDEN}),
+    Route("POST", "/quizzes/attempts/<int:attempt_id>/grade/<int:question_id>",
+          "/quizzes/attempts/{attempt_id}/grade/{question_id}",
+          authors(api=False) | {"instructor": HIDDEN, "admin_other": HIDDEN,
+                                "admin_this": HIDDEN},
+          form(c0="1", comment="好")),
+    Route("GET", "/quizzes/<int:quiz_id>/statistics", "/quizzes/{quiz_id}/statistics",
+          authors(api=False)),
+    Route("GET", "/quizzes/<int:quiz_id>/statistics.xlsx", "/quizzes/{quiz_id}/statistics.xlsx",
+          authors(api=False)),
     # -------------------------------------------------- quizzes: attempts are their trainee's;
     # the instructors and admins of the trainee's subtree may read them, never answer
     Route("GET", "/api/v1/quizzes/<int:quiz_id>", "/api/v1/quizzes/{quiz_id}",

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "path_completed": _l("Learning path completed"),
     "question_bank.create": _l("Question bank created"),
     "question_bank.import": _l("Questions imported"),
+    "quiz.essay_graded": _l("Quiz essay graded"),
 }
 
 

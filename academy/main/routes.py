@@ -75,7 +75,8 @@ def navigation():
             items.append(menu(_("Teaching"), [
                 link("authoring.courses", _("Authoring"), "authoring."),
                 link("learning.reports_page", _("Learning reports"), "learning.report"),
-                link("quizzes.banks", _("Question banks"), "quizzes."),
+                link("quizzes.quizzes", _("Quizzes"), "quizzes.quiz"),
+                link("quizzes.banks", _("Question banks"), "quizzes.bank"),
             ]))
         if current_user.has_role(ADMIN):
             items.append(menu(_("Administration"), [

@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from academy import signals
@@ -580,3 +580,129 @@ def submit_payload(attempt: QuizAttempt, viewer: User) -> dict[str, Any]:
         data.update(score=attempt.score, max_score=attempt.max_score, percent=attempt.percent,
                     passed=attempt.passed, needs_grading=attempt.needs_grading)
     return data
+
+
+# ---------------------------------------------------------------- for instructors
+
+
+def scoped_attempts(user: User):
+    """A select of attempts whose trainee's staff record is in ``user``'s org subtree."""
+    from academy.org.models import OrgUnit
+
+    return (select(QuizAttempt).join(Worker, Worker.id == QuizAttempt.worker_id)
+            .join(OrgUnit, OrgUnit.id == Worker.org_unit_id)
+            .where(OrgUnit.path.startswith(user.org_unit.path)))
+
+
+def grading_queue(user: User, *, page: int = 1, per_page: int = 50,
+                  ) -> tuple[list[tuple[QuizAttempt, Worker]], int]:
+    """Finished attempts in scope with essays waiting for a grader, oldest first."""
+    stmt = scoped_attempts(user).where(QuizAttempt.state == rules.FINISHED,
+                                       QuizAttempt.needs_grading.is_(True))
+    total = db.session.scalar(select(func.count()).select_from(
+        stmt.order_by(None).subquery())) or 0
+    rows = db.session.execute(stmt.add_columns(Worker).order_by(QuizAttempt.finished_at)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [(attempt, worker) for attempt, worker in rows], total
+
+
+def quiz_overview(user: User) -> list[dict[str, Any]]:
+    """Every quiz with its course, and counts over the attempts in ``user``'s subtree."""
+    from academy.org.models import OrgUnit
+
+    scoped = (select(QuizAttempt.quiz_id,
+                     func.count().label("attempts"),
+                     func.count(func.distinct(QuizAttempt.user_id)).label("people"),
+                     func.avg(QuizAttempt.percent).label("mean"),
+                     func.sum(case((QuizAttempt.needs_grading.is_(True), 1), else_=0))
+                     .label("pending"))
+              .join(Worker, Worker.id == QuizAttempt.worker_id)
+              .join(OrgUnit, OrgUnit.id == Worker.org_unit_id)
+              .where(OrgUnit.path.startswith(user.org_unit.path),
+                     QuizAttempt.state == rules.FINISHED)
+              .group_by(QuizAttempt.quiz_id)).subquery()
+    rows = db.session.execute(
+        select(Quiz, Course.title, Course.slug, scoped.c.attempts, scoped.c.people,
+               scoped.c.mean, scoped.c.pending)
+        .join(Course, Course.id == Quiz.course_id)
+        .outerjoin(scoped, scoped.c.quiz_id == Quiz.id)
+        .order_by(Course.title, Quiz.title)).all()
+    return [{"quiz": quiz, "course": title, "course_slug": slug, "attempts": attempts or 0,
+             "people": people or 0, "mean": float(mean) if mean is not None else None,
+             "pending": int(pending or 0)}
+            for quiz, title, slug, attempts, people, mean, pending in rows]
+
+
+def chosen_of(slot: AttemptSlot) -> tuple[str, ...]:
+    """What a response chose, as the item analysis counts it."""
+    response = slot.response
+    kind = slot.presented.get("type")
+    if response is None or kind == "essay":
+        return ()
+    if kind == "truefalse":
+        return ("true" if response else "false",)
+    if kind == "multiple":
+        return tuple(response)
+    if kind == "matching":
+        return tuple(f"{prompt}→{choice}" for prompt, choice in response.items())
+    if kind == "ordering":
+        return (" › ".join(response),)
+    return (str(response).strip(),)
+
+
+def option_labels_of(slot: AttemptSlot) -> dict[str, str]:
+    presented = slot.presented
+    kind = presented.get("type")
+    if kind in ("single", "multiple"):
+        return {o["id"]: o["text"] for o in presented.get("options", [])}
+    if kind == "truefalse":
+        return {"true": _("True"), "false": _("False")}
+    if kind == "matching":
+        prompts = {p["id"]: p["text"] for p in presented.get("prompts", [])}
+        choices = {c["id"]: c["text"] for c in presented.get("choices", [])}
+        return {f"{p}→{c}": f"{prompts[p]} → {choices[c]}" for p in prompts for c in choices}
+    if kind == "ordering" and slot.response:
+        steps = {s["id"]: s["text"] for s in presented.get("steps", [])}
+        return {" › ".join(slot.response): " › ".join(steps.get(s, s) for s in slot.response)}
+    return {}
+
+
+@dataclass
+class QuizStatistics:
+    quiz: Quiz
+    analysis: Any  # academy.quizzes.analysis.QuizAnalysis
+    questions: dict[int, dict[str, Any]]  # question id → {"name", "type", "text"}
+    histogram: list[int]  # attempts per 10-point band, 0–9 … 90–100
+
+
+def quiz_statistics(quiz: Quiz, user: User, *, org_unit=None) -> QuizStatistics:
+    """Item analysis of the quiz over the finished attempts in scope (two queries)."""
+    from sqlalchemy.orm import selectinload
+
+    from academy.org.models import OrgUnit
+    from academy.quizzes.analysis import AttemptResult, SlotResult, analyse
+
+    stmt = scoped_attempts(user).where(QuizAttempt.quiz_id == quiz.id,
+                                       QuizAttempt.state == rules.FINISHED)
+    if org_unit is not None:
+        stmt = stmt.where(OrgUnit.path.startswith(org_unit.path))
+    attempts = list(db.session.scalars(stmt.options(selectinload(QuizAttempt.slots))
+                                       .order_by(QuizAttempt.id)))
+    labels: dict[int, dict[str, str]] = {}
+    questions: dict[int, dict[str, Any]] = {}
+    results = []
+    for attempt in attempts:
+        slots = []
+        for slot in attempt.slots:
+            slots.append(SlotResult(slot.question_id, slot.fraction, slot.mark,
+                                    chosen_of(slot)))
+            labels.setdefault(slot.question_id, {}).update(option_labels_of(slot))
+            questions.setdefault(slot.question_id, {
+                "name": slot.question.get("name") or "", "type": slot.presented.get("type"),
+                "text": slot.presented.get("text") or ""})
+        results.append(AttemptResult(attempt.id, tuple(slots)))
+    histogram = [0] * 10
+    for attempt in attempts:
+        if attempt.percent is not None and not attempt.needs_grading:
+            histogram[min(9, int(attempt.percent // 10))] += 1
+    return QuizStatistics(quiz, analyse(results, option_labels=labels), questions, histogram)
