@@ -17,7 +17,7 @@
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var saved = {};     // question id -> sequence the server has
   var pending = {};   // question id -> {response, sequence} not yet acknowledged
-  var inFlight = false;
+  var inFlight = null;  // the promise of the request under way, if any
   var retryDelay = 2000;
   var retryTimer = null;
   var submitting = false;
@@ -144,15 +144,17 @@
 
   // Send the queue one answer at a time; resolves true when nothing is left unsent.
   function flush() {
-    if (inFlight || closed) { return Promise.resolve(pendingCount() === 0); }
+    if (closed) { return Promise.resolve(pendingCount() === 0); }
+    if (inFlight) {  // wait for the request under way, then send what is left
+      return inFlight.then(function (ok) { return ok ? flush() : false; });
+    }
     var qids = Object.keys(pending);
     if (!qids.length) { showUnsaved(false); return Promise.resolve(true); }
-    inFlight = true;
     showStatus(msg.saving);
     var qid = qids[0];
     var item = pending[qid];
-    return send(qid, item).then(function (result) {
-      inFlight = false;
+    inFlight = send(qid, item).then(function (result) {
+      inFlight = null;
       var code = result.body && result.body.error && result.body.error.code;
       if (result.status === 200) {
         saved[qid] = item.sequence;
@@ -186,11 +188,12 @@
       showStatus(msg.saved.replace("{time}", new Date().toLocaleTimeString()));
       return true;
     }, function () {
-      inFlight = false;
+      inFlight = null;
       showUnsaved(true);
       scheduleRetry();
       return false;
     });
+    return inFlight;
   }
 
   // ------------------------------------------------------------ start
