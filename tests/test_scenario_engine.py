@@ -277,6 +277,8 @@ def test_taboo_flags_from_tags_and_phrases(order):
         ("不 知 道！", ["不知道"]),
         ("您别着急，我马上为您办理。", []),
         ("有意见找领导去！", ["有意见找领导去"]),
+        ("您去投诉好了。", ["你去投诉好了"]),
+        ("这不归我们管。", ["不归我管"]),
     ],
 )
 def test_taboo_phrases_in_text(text, phrases):
@@ -444,3 +446,39 @@ def test_satisfiability_is_exact_over_the_whole_domain(expr):
     assert parse_condition(source_of(expr)) is not None
     values = {"n": 1, "m": 3, "b": True}
     assert evaluate(parse_condition(source_of(expr)), values) == evaluate(expr, values)
+
+
+CAPPED = """\
+id: capped
+title: 结局封顶
+start: a
+nodes:
+  - id: a
+    situation: 群众来到窗口。
+    choices:
+      - {id: greet, text: 您好！请坐。, step: greeting, scores: {greeting: 5}, next: b}
+  - id: b
+    situation: 群众问要带什么。
+    choices:
+      - {id: welcome, text: 请问您办理什么业务？, step: welcome, scores: {welcome: 5}, next: c}
+  - id: c
+    situation: 材料讲完了。
+    choices:
+      - {id: explain, text: 需要这些材料。, step: explanation, scores: {explanation: 5}, next: d}
+  - id: d
+    situation: 群众要走了。
+    choices:
+      - {id: bye, text: 请慢走！, step: closing, scores: {closing: 5}, next: end}
+endings:
+  - {id: end, title: 结束, outcome: %s}
+"""
+
+
+@pytest.mark.parametrize("outcome, overall", [("success", 100), ("partial", 79),
+                                              ("failure", 59)])
+def test_the_ending_caps_the_overall_score(outcome, overall):
+    # The same flawless reception: only how it ended differs.
+    scenario = load(CAPPED % outcome)
+    report = engine.score(scenario, engine.replay(scenario, ["greet", "welcome", "explain",
+                                                             "bye"]))
+    assert report.overall == overall

@@ -21,7 +21,9 @@ Scoring (:func:`score`):
 * **Taboo.** Choices tagged ``taboo`` and choices whose words contain a 服务禁忌用语 are
   flagged; each flag takes ``TABOO_POINTS`` off the overall score.
 * **Overall** is the mean of the reported dimensions minus the step deductions and the
-  taboo points, kept within 0–100.
+  taboo points, kept within 0–100, and never above what the ending allows
+  (``OUTCOME_CAPS``): a run that ends in failure (or runs out of steps) cannot score a
+  pass, however well it began.
 * **Mistakes** are the choices that were worth less (:attr:`Choice.value`) than the best
   choice then on offer, or taboo; each comes with its feedback and that better choice.
 """
@@ -41,6 +43,8 @@ OUT_OF_ORDER_POINTS = 10
 TABOO_POINTS = 15
 #: The outcome of a run stopped after ``Scenario.max_steps`` choices without an ending.
 TIMEOUT = "timeout"
+#: The highest overall score an outcome allows.
+OUTCOME_CAPS = {"success": 100, "partial": 79, "failure": 59, TIMEOUT: 59}
 
 
 class ScenarioError(Exception):
@@ -246,11 +250,11 @@ def score(scenario: Scenario, state: RunState) -> Report:
 
     mean = sum(dimensions.values()) / len(dimensions)
     lost = sum(d.points for d in deductions) + TABOO_POINTS * len(taboo)
-    overall = max(0, min(100, round(mean - lost)))
     if state.ending:
         outcome = scenario.endings[state.ending].outcome
     else:
         outcome = TIMEOUT if state.timed_out else None
+    overall = max(0, min(OUTCOME_CAPS.get(outcome, 100), round(mean - lost)))
     return Report(
         outcome=outcome,
         ending=state.ending,

@@ -71,8 +71,9 @@ _NOT_WORDS = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def taboo_phrases_in(text: str) -> list[str]:
-    """The taboo phrases ``text`` contains, ignoring punctuation and spaces."""
-    squeezed = _NOT_WORDS.sub("", text)
+    """The taboo phrases ``text`` contains, ignoring punctuation and spaces, and the polite
+    or plural forms that hide them (您 for 你, 我们 for 我: 您去投诉好了, 不归我们管)."""
+    squeezed = _NOT_WORDS.sub("", text).replace("您", "你").replace("我们", "我")
     return [phrase for phrase in TABOO_PHRASES if phrase in squeezed]
 
 
