@@ -128,3 +128,26 @@ def test_chinese_labels(client, app, trainee, chinese):
     quiz = import_quiz_course()
     html = client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
     assert "及格线" in html or "合格" in html
+
+
+def test_a_long_attempt_keeps_a_valid_csrf_token(client, app, trainee, monkeypatch):
+    """Autosave five hours after the page was loaded is still accepted (and a forged
+    request without the token is not)."""
+    import time
+
+    quiz = import_quiz_course(ALL_QUESTIONS.replace("time_limit: 20", "time_limit: 600"))
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.query(QuizAttempt).one()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        html = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+        later = time.time() + 5 * 3600
+        monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+        url = f"/api/v1/attempts/{attempt.id}/responses/{attempt.slots[0].question_id}"
+        assert client.put(url, json={"response": None, "sequence": 1}).status_code == 400
+        saved = client.put(url, json={"response": None, "sequence": 1},
+                           headers={"X-CSRFToken": token})
+        assert saved.status_code == 200, saved.get_json()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
