@@ -167,3 +167,13 @@ def test_openapi_documents_the_quiz_endpoints(client):
                  "/api/v1/attempts/{attempt_id}/responses/{question_id}",
                  "/api/v1/attempts/{attempt_id}/submit", "/api/v1/attempts/{attempt_id}"):
         assert path in spec["paths"], path
+
+
+def test_a_matching_question_can_be_answered_from_what_the_api_shows(client, app, trainee):
+    quiz = import_quiz_course(QUIZ.replace("count: 4", "count: 6"))
+    body = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=trainee.headers).get_json()
+    matching = next(q for q in body["questions"] if q["type"] == "matching")
+    answer = {prompt["id"]: matching["choices"][0]["id"] for prompt in matching["prompts"]}
+    saved = client.put(f"/api/v1/attempts/{body['id']}/responses/{matching['id']}",
+                       headers=trainee.headers, json={"response": answer, "sequence": 1})
+    assert saved.status_code == 200, saved.get_json()

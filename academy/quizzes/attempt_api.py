@@ -32,7 +32,8 @@ class QuestionSchema(Schema):
     options = fields.List(fields.Dict(), metadata={
         "description": 'single/multiple: [{"id", "text"}] in the order shown.'})
     prompts = fields.List(fields.Dict(), metadata={"description": 'matching: [{"id", "text"}]'})
-    choices = fields.List(fields.String(), metadata={"description": "matching: the answers"})
+    choices = fields.List(fields.Dict(), metadata={
+        "description": 'matching: the answers to pick from, [{"id", "text"}]'})
     steps = fields.List(fields.Dict(), metadata={"description": 'ordering: [{"id", "text"}]'})
     criteria = fields.List(fields.String(), metadata={"description": "essay: what is looked for"})
     max_length = fields.Integer()
@@ -150,8 +151,9 @@ class QuizAttempts(MethodView):
         user = current_user._get_current_object()
         quiz = attempting.get_quiz(quiz_id)
         attempt, created = attempting.start_attempt(quiz, user)
+        payload = attempting.attempt_payload(attempt, user)  # before commit expires it all
         db.session.commit()
-        return attempting.attempt_payload(attempt, user), 201 if created else 200
+        return payload, 201 if created else 200
 
 
 @blp.route("/attempts/<int:attempt_id>")
@@ -165,8 +167,9 @@ class AttemptResource(MethodView):
         user = current_user._get_current_object()
         attempt = attempting.get_attempt(attempt_id, user)
         attempting.settle(attempt)
+        payload = attempting.attempt_payload(attempt, user)
         db.session.commit()
-        return attempting.attempt_payload(attempt, user)
+        return payload
 
 
 @blp.route("/attempts/<int:attempt_id>/responses/<int:question_id>")
@@ -199,5 +202,6 @@ class AttemptSubmit(MethodView):
         user = current_user._get_current_object()
         attempt = attempting.get_attempt(attempt_id, user, own=True)
         attempting.submit(attempt)
+        payload = attempting.submit_payload(attempt, user)
         db.session.commit()
-        return attempting.submit_payload(attempt, user)
+        return payload

@@ -19,13 +19,12 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from academy import signals
@@ -86,18 +85,18 @@ class CannotStart(Conflict):
 # ---------------------------------------------------------------- quizzes
 
 
-@lru_cache(maxsize=256)
-def _settings(content_hash: str, raw: str) -> QuizSettings:
-    import json
-
-    return QuizSettings.from_dict(json.loads(raw))
+_SETTINGS: dict[tuple[int, str], QuizSettings] = {}
 
 
 def settings_of(quiz: Quiz) -> QuizSettings:
-    """The quiz's settings (parsed once per version of the quiz)."""
-    import json
-
-    return _settings(quiz.content_hash, json.dumps(quiz.settings, sort_keys=True))
+    """The quiz's settings (parsed once per version of the quiz and process)."""
+    key = (quiz.id, quiz.content_hash)
+    found = _SETTINGS.get(key)
+    if found is None:
+        if len(_SETTINGS) > 512:
+            _SETTINGS.clear()
+        found = _SETTINGS[key] = QuizSettings.from_dict(quiz.settings)
+    return found
 
 
 def grace() -> timedelta:
@@ -250,19 +249,24 @@ def start_attempt(quiz: Quiz, user: User, now: datetime | None = None,
     attempt = QuizAttempt(quiz_id=quiz.id, user_id=user.id, worker_id=user.worker_id,
                           number=len(status.attempts) + 1, state=rules.IN_PROGRESS,
                           started_at=now, deadline=rules.deadline_for(settings, now))
+    slots = []
     for position, question_id in enumerate(drawn, start=1):
         row = rows[question_id]
-        spec = serialize.from_dict({**row.data, "name": row.name,
-                                    "category": row.category.path, "tags": row.tags or []})
-        if spec.type == Essay.key and not spec.rubric:
-            spec.rubric = list(DEFAULT_ESSAY_RUBRIC)
+        # The stored data is serialize.to_dict of the spec less its name, category and tags.
+        snapshot = {**row.data, "name": row.name, "category": row.category.path,
+                    "tags": list(row.tags or [])}
+        if row.type == Essay.key and not snapshot.get("rubric"):
+            snapshot["rubric"] = list(DEFAULT_ESSAY_RUBRIC)
+        spec = serialize.from_dict(snapshot)
         presented = get_type(spec.type).present(spec, rng, shuffle=settings.shuffle)
-        attempt.slots.append(AttemptSlot(position=position, question_id=question_id,
-                                         question=serialize.to_dict(spec),
-                                         presented=presented, mark=spec.default_mark))
+        slots.append({"position": position, "question_id": question_id, "question": snapshot,
+                      "presented": presented, "mark": spec.default_mark, "sequence": 0})
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            db.session.execute(insert(AttemptSlot),
+                               [{**slot, "attempt_id": attempt.id} for slot in slots])
     except IntegrityError:
         # The same user started twice at once: the other request's attempt wins.
         existing = db.session.scalar(select(QuizAttempt).where(
@@ -271,6 +275,7 @@ def start_attempt(quiz: Quiz, user: User, now: datetime | None = None,
         if existing is None:
             raise
         return existing, False
+    db.session.expire(attempt, ["slots"])  # inserted in bulk: load them when asked
     return attempt, True
 
 
@@ -322,10 +327,11 @@ def save_response(attempt: QuizAttempt, question_id: int, raw: Any, sequence: in
         raise ValidationFailed(_("sequence must be a positive whole number."),
                                fields={"sequence": [_("Not a valid sequence number.")]})
     if not _claim_open(attempt, now):
-        db.session.refresh(attempt)
         raise AttemptClosed(_("This attempt is finished: nothing more can be saved."))
-    db.session.refresh(attempt)
-    if not rules.accepts_answers(attempt.state, aware(attempt.deadline), now, grace()):
+    # Read back what the claim locked (the state may have changed since the attempt loaded).
+    state, deadline = db.session.execute(select(QuizAttempt.state, QuizAttempt.deadline)
+                                         .where(QuizAttempt.id == attempt.id)).one()
+    if not rules.accepts_answers(state, aware(deadline), now, grace()):
         raise AttemptClosed(_("The time for this attempt is over: the answer was not saved."))
     slot = db.session.scalar(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id,
                                                        AttemptSlot.question_id == question_id))

@@ -105,7 +105,7 @@ class Quiz(db.Model):
     settings: Mapped[dict] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    bank: Mapped[QuestionBank] = relationship(lazy="joined")
+    bank: Mapped[QuestionBank] = relationship()
 
 
 class QuizAttempt(db.Model):
@@ -133,7 +133,7 @@ class QuizAttempt(db.Model):
     needs_grading: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     finished_by: Mapped[str | None] = mapped_column(String(16))  # trainee | clock
 
-    quiz: Mapped[Quiz] = relationship(lazy="joined")
+    quiz: Mapped[Quiz] = relationship()  # loaded when needed: autosave never needs it
     slots: Mapped[list[AttemptSlot]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="AttemptSlot.position")
 
