@@ -109,6 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from academy.learning.blueprint import bp as learning_bp
     from academy.main import routes as _main_routes  # noqa: F401
     from academy.main.blueprint import bp as main_bp
+    from academy.observations import routes as _observation_routes  # noqa: F401
+    from academy.observations.blueprint import bp as observations_bp
     from academy.org import routes as _org_routes  # noqa: F401
     from academy.org import staff_routes as _staff_routes  # noqa: F401
     from academy.org.blueprint import bp as org_bp
@@ -129,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(scenarios_bp)
+    app.register_blueprint(observations_bp)
     init_api(app)
 
 

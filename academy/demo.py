@@ -291,15 +291,18 @@ def build_demo(seed: int) -> list[str]:
         new_accounts = _ensure_accounts(plan, units)
         db.session.flush()
         learning = _ensure_learning(seed)
-        if not (new_units or new_workers or new_accounts or learning.changed):
+        observing = _ensure_observations(seed, units)
+        if not (new_units or new_workers or new_accounts or learning.changed
+                or observing.changed):
             db.session.rollback()
             return [f"Demo district {district_name} ({district_code}) is already complete: "
-                    "nothing changed.", *learning.hints]
+                    "nothing changed.", *learning.hints, *observing.hints]
         district = units[district_code]
         record("demo_built", target_type="org_unit", target_id=district_code,
                target_label=district_name, org_path=district.path,
                after={"org_units": new_units, "workers": new_workers,
-                      "accounts": new_accounts, "seed": seed, **learning.counts})
+                      "accounts": new_accounts, "seed": seed, **learning.counts,
+                      **observing.counts})
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -313,7 +316,7 @@ def build_demo(seed: int) -> list[str]:
     ]
     if new_accounts:
         lines.append(f"New accounts (password {DEMO_PASSWORD}): " + ", ".join(new_accounts))
-    return lines + learning.lines + learning.hints
+    return lines + learning.lines + learning.hints + observing.lines + observing.hints
 
 
 # ---------------------------------------------------------------- learning
@@ -408,4 +411,78 @@ def _ensure_learning(seed: int, today: date | None = None) -> LearningOutcome:
              f"{counts['lessons_done']} lessons done, {counts['paths_completed']} paths "
              f"completed, {counts['notices']} due/overdue notices."] if any(counts.values()) \
         else []
+    return LearningOutcome(counts, lines, [])
+
+
+# ---------------------------------------------------------------- observations
+
+# The demo assessor is engaged for one subdistrict centre (and its stations).
+ENGAGED_UNIT = "S02"
+ENGAGEMENT_NOTE = "第三方窗口服务质量测评（示例）"
+
+
+def _ensure_observations(seed: int, units: dict[str, OrgUnit],
+                         today: date | None = None) -> LearningOutcome:
+    """Engage the demo assessor for S02, and add two sample observations once.
+
+    The engagement is found by assessor and unit, each observation by observer, worker and
+    rubric, so a second run (or observations recorded since) adds nothing.
+    """
+    from datetime import time
+
+    from academy.observations import services as observing
+    from academy.observations.models import AssessorEngagement, Observation
+
+    today = today or date.today()
+    counts = {"engagements": 0, "observations": 0}
+    assessor, admin = get_user_by_username("assessor"), get_user_by_username("admin")
+    if assessor is None or admin is None or not assessor.has_role("assessor") \
+            or not admin.has_role("admin"):
+        return LearningOutcome(counts, [], [])  # the accounts were changed since: leave them
+    unit = units[ENGAGED_UNIT]
+    if db.session.scalar(select(AssessorEngagement.id).where(
+            AssessorEngagement.assessor_id == assessor.id,
+            AssessorEngagement.org_unit_id == unit.id)) is None:
+        observing.create_engagement(admin, assessor=assessor, unit=unit,
+                                    valid_from=today - timedelta(days=30),
+                                    valid_to=today + timedelta(days=335), note=ENGAGEMENT_NOTE,
+                                    today=today)
+        counts["engagements"] = 1
+    rubrics = {rubric.code: rubric for rubric in observing.list_rubrics()}
+    if not {"counter-service", "role-play"} <= set(rubrics):
+        return LearningOutcome(counts, [], [
+            "No observation rubrics are loaded yet: run `flask academy courses sync`, then "
+            "`flask academy demo` again to add sample observations."])
+    trainee = get_user_by_username("trainee")
+    counter_worker = db.session.scalar(
+        select(Worker).join(Worker.org_unit)
+        .where(OrgUnit.path.startswith(unit.path, autoescape=True),
+               Worker.status == WorkerStatus.ACTIVE, Worker.post == "综合窗口")
+        .order_by(Worker.employee_no).limit(1))
+    planned = [
+        (assessor, counter_worker, "counter-service", "counter_session", 3,
+         {"composure"}, "接待规范，一次性告知完整；结束语可以再自然一些。"),
+        (admin, trainee.worker if trainee is not None else None, "role-play", "role_play", 7,
+         set(), "新入职人员情景演练：问候和迎接语到位，材料不全时的告知还需练习。"),
+    ]
+    for observer, worker, code, kind, days_ago, unobserved, notes in planned:
+        if worker is None or db.session.scalar(select(Observation.id).where(
+                Observation.observer_id == observer.id, Observation.worker_id == worker.id,
+                Observation.rubric_code == code)) is not None:
+            continue
+        scope = observing.scope_for(observer, today)
+        if not scope.covers(worker.org_unit):
+            continue
+        rubric = rubrics[code]
+        rng = random.Random(f"{seed}:{worker.employee_no}:{code}")
+        scores = {c["code"]: None if c["code"] in unobserved else rng.choice([3, 4, 4, 5, 5])
+                  for c in rubric.criteria}
+        observing.record_observation(observer, scope, worker, rubric, observing.ObservationInput(
+            kind=kind, scores=scores, notes=notes,
+            # 10:00 in the district (UTC+8)
+            observed_at=datetime.combine(today - timedelta(days=days_ago), time(2, 0),
+                                         tzinfo=UTC)))
+        counts["observations"] += 1
+    lines = [f"Observations: {counts['engagements']} assessor engagements, "
+             f"{counts['observations']} sample observations."] if any(counts.values()) else []
     return LearningOutcome(counts, lines, [])

@@ -37,3 +37,30 @@ code), ``level`` (the course's target level, 1–4), ``score`` (percent, 0–100
 method does), ``seconds`` (from start to finish) and ``finished_at`` (aware UTC), and
 ``regrade``. The learning feature answers by completing modules whose quiz is passed.
 """)
+
+observation_recorded = _signals.signal("observation-recorded", doc="""
+An instructor, admin or engaged assessor recorded an observation of a live role-play or a
+real counter session, scored with a rubric. This is the evidence of the etiquette and
+soft skills (service etiquette, one-time notification, composure, first-contact
+responsibility) that competency tracking reads.
+
+Sent with: ``observation_id``, ``worker_id``, ``employee_no``, ``rubric`` (its code),
+``kind`` (``role_play`` or ``counter_session``), ``scores`` (one
+``{"criterion", "skill", "score"}`` per criterion of the rubric, in order: ``skill`` is the
+framework skill code the criterion is evidence for or None, ``score`` 1–5 or None when not
+observed), ``skills`` (the mean score per skill code over its scored criteria),
+``mean_score`` (over the scored criteria, 1–5, two decimals), ``observer_id``,
+``observer_role`` (``assessor``, ``instructor`` or ``admin``) and ``observed_at`` (aware
+UTC). Sent after the observation is flushed, inside the request's transaction.
+""")
+
+scenario_run_finished = _signals.signal("scenario-run-finished", doc="""
+A scenario run reached an ending (or ran out of steps) and was scored: the evidence of
+the etiquette and soft skills practised in role-play. Sent once per run.
+
+Sent with: ``run_id``, ``user_id``, ``worker_id`` and ``employee_no`` (None for users
+without a staff record), ``scenario_id``, ``scenario`` (its slug), ``course`` (slug, or
+None), ``skill`` (the course's skill code, or None), ``outcome`` (``success``, ``partial``,
+``failure`` or ``timeout``), ``score`` (overall, 0–100), ``dimensions`` (score per
+dimension, 0–100, e.g. ``{"greeting": 80, ...}``) and ``finished_at`` (aware UTC).
+""")

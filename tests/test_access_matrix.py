@@ -9,7 +9,8 @@ S2). The targets live in V1: staff records EV1-001 (with its own trainee account
 ``owner`` role) and EV1-002 (no account), the account ``v1-target``, and a roster-import
 job started by ``admin_this`` (an admin of S1). ``admin_other`` administers S2; the
 trainee, instructor and assessor sit in S1 itself, so refusing them is a matter of role,
-not of scope.
+not of scope. The assessor is engaged for S1 (``engagement_id``), so may observe in V1;
+EV1-001 has one observation there (``observation_id``), EV2-001 one in V2.
 
 The world is built once for the module on the session's app (see ``matrix``), so the tests
 here must not use conftest's ``app`` or ``db`` fixtures (nor those built on them, such as
@@ -118,6 +119,17 @@ def authors(api: bool) -> dict[str, Outcome]:
     return admins(api, instructor=OK)
 
 
+def observers(api: bool, **overrides: Outcome) -> dict[str, Outcome]:
+    """Instructors, the engaged assessor and admins, each within their own scope."""
+    return admins(api, **{"instructor": OK, "assessor": OK, **overrides})
+
+
+def in_observation_scope(api: bool) -> dict[str, Outcome]:
+    """V1's observers and the observed worker; to anyone else it does not exist."""
+    return {"anonymous": anonymous_outcome(api), **dict.fromkeys(SIGNED_IN, HIDDEN),
+            "instructor": OK, "assessor": OK, "owner": OK, "admin_this": OK}
+
+
 # ---------------------------------------------------------------- the world
 #
 # Building the world costs more than most requests (on PostgreSQL above all), so it is built
@@ -138,12 +150,17 @@ class World:
     quiz_id: int = 0  # a quiz of matrix-course drawing from MATRIX_BANK
     attempt_id: int = 0  # the owner's attempt at it, in progress
     question_id: int = 0  # its one question
+    observation_id: int = 0  # EV1-001's observation (in V1), by the instructor
+    engagement_id: int = 0  # the assessor's engagement for S1, in force
+    assessor_id: int = 0  # the assessor's account
 
     def url(self, template: str) -> str:
         return template.format(user_id=self.target_user_id, job_id=self.job_id,
                                rule_id=self.rule_id, scenario_id=self.scenario_id,
                                run_id=self.run_id, quiz_id=self.quiz_id,
                                attempt_id=self.attempt_id, question_id=self.question_id,
+                               observation_id=self.observation_id,
+                               engagement_id=self.engagement_id,
                                module_id=self.course.module_id,
                                lesson_id=self.course.lesson_id,
                                image_name=self.course.image_name)
@@ -232,15 +249,57 @@ def build_world() -> World:
     rule_id = build_learning()
     scenario_id, run_id = build_scenario(users["owner"])
     quiz_id, attempt_id, question_id = build_quiz(users["owner"])
+    observation_id, engagement_id = build_observations(users, workers)
     _db.session.commit()
     world = World(target_user_id=target.id, job_id=job.id, scenario_id=scenario_id,
                   run_id=run_id, quiz_id=quiz_id, attempt_id=attempt_id,
                   question_id=question_id,
                   upload_token=stash_upload(roster_csv(), "roster.csv",
                                             owner_id=users["admin_this"].id, rows=1),
-                  course=course, rule_id=rule_id)
+                  course=course, rule_id=rule_id, observation_id=observation_id,
+                  engagement_id=engagement_id, assessor_id=users["assessor"].id)
     _db.session.remove()
     return world
+
+
+MATRIX_RUBRIC = "matrix-rubric"
+
+
+def build_observations(users: dict[str, Any], workers: dict[str, Worker]) -> tuple[int, int]:
+    """The rubric MATRIX_RUBRIC, the assessor's engagement for S1, and one observation
+    each of EV1-001 (by the instructor) and EV2-001 (by admin_other)."""
+    from datetime import UTC, datetime, timedelta
+
+    from academy.observations import services as observing
+    from academy.observations.rubrics import CriterionSpec, RubricSpec
+    from academy.observations.services import ObservationInput
+
+    levels = {str(n): f"{n} 分" for n in range(1, 6)}
+    spec = RubricSpec(MATRIX_RUBRIC, "矩阵量表", None, "role_play", (
+        CriterionSpec("greeting", "微笑问候", None, None, levels),
+        CriterionSpec("closing", "结束语", None, None, levels)))
+
+    class Count:
+        def add(self, status: str) -> None:
+            pass
+
+    observing.apply_rubrics([spec], Count())
+    rubric = observing.get_rubric(MATRIX_RUBRIC)
+    today = date.today()
+    engagement = observing.create_engagement(
+        users["admin_this"], assessor=users["assessor"], unit=workers["EV1-001"].org_unit.parent,
+        valid_from=today - timedelta(days=1), valid_to=today + timedelta(days=30),
+        note="矩阵测评")
+    at = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
+    ids = []
+    for role, number in [("instructor", "EV1-001"), ("admin_other", "EV2-001")]:
+        observer = users[role]
+        observation = observing.record_observation(
+            observer, observing.scope_for(observer), workers[number], rubric,
+            ObservationInput(kind="role_play", observed_at=at,
+                             scores={"greeting": 4, "closing": None}))
+        ids.append(observation.id)
+    return ids[0], engagement.id
 
 
 def build_scenario(owner: Any) -> tuple[int, int]:
@@ -446,6 +505,20 @@ def new_bank(world: World) -> dict[str, Any]:
     return {"data": {"code": "MATRIX_NEW", "title": "新题库", "skill": world.course.skill_id}}
 
 
+def new_engagement(world: World) -> dict[str, Any]:
+    today = date.today()
+    return {"data": {"assessor": world.assessor_id, "org_unit": "V1",
+                     "valid_from": today.isoformat(),
+                     "valid_to": date(today.year + 1, 12, 31).isoformat(), "note": "东一测评"}}
+
+
+OBSERVATION_FORM = {"rubric": "matrix-rubric", "kind": "counter_session",
+                    "observed_at": "2024-06-01T10:00", "score_greeting": "4",
+                    "score_closing": "na", "notes": "矩阵观察"}
+OBSERVATION_JSON = {"employee_no": "EV1-001", "rubric": "matrix-rubric",
+                    "scores": {"greeting": 5, "closing": 3}, "notes": "矩阵观察"}
+
+
 def confirm_upload(world: World) -> dict[str, Any]:
     return {"data": {"token": world.upload_token}}
 
@@ -471,6 +544,42 @@ def image_upload(world: World) -> dict[str, Any]:
     Image.new("RGB", (3, 3), (200, 30, 30)).save(png, format="PNG")
     return {"data": {"image": (io.BytesIO(png.getvalue()), "upload.png")},
             "content_type": "multipart/form-data"}
+
+
+def scenario_edit(part: str) -> Body:
+    """A form of the scenario editor that changes the world's example scenario and leaves
+    it loading cleanly (so an allowed save writes)."""
+
+    def body(world: World) -> dict[str, Any]:
+        from academy.catalog.package import dump_yaml
+        from tests.scenario_factories import example_attachment
+        from tests.scenario_forms import node_form, settings_form
+
+        example = example_attachment()
+        definition, base = example["definition"], example["content_hash"]
+        if part == "node":
+            data = {**node_form(definition, "seat", base=base), "n-seat-situation": "矩阵修改"}
+        elif part == "settings":
+            data = {**settings_form(definition, base=base), "settings-title": "矩阵情景"}
+        elif part == "new-node":
+            data = {"new-node-base": base, "new-node-id": "matrix-node",
+                    "new-node-situation": "矩阵", "new-node-link_from": "arrive-busy",
+                    "new-node-choice_text": "好的", "new-node-choice_next": "need"}
+        elif part == "ending":
+            data = {"e-complaint-base": base, "e-complaint-outcome": "failure",
+                    "e-complaint-title": "矩阵结局"}
+        elif part == "new-ending":
+            data = {"new-ending-base": base, "new-ending-id": "matrix-end",
+                    "new-ending-outcome": "partial", "new-ending-title": "矩阵",
+                    "new-ending-link_from": "issue-not-sure"}
+        elif part == "source":
+            data = {"source-base": base, "source-action": "save", "source-source":
+                    dump_yaml({**definition, "title": "矩阵情景"}).decode("utf-8")}
+        else:  # deleting a node or an ending: what led there is pointed elsewhere
+            data = {"base": base, "redirect": part}
+        return {"data": data}
+
+    return body
 
 
 @dataclass(frozen=True)
@@ -540,6 +649,44 @@ ROUTES = [
           json_body(choice="arrive-greet"), changes=True),
     Route("DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", signed_in(api=True),
           changes=True),
+    # -------------------------------------------------- scenarios for instructors and admins:
+    # editing is district-wide (as courses are); statistics count one's own subtree only
+    Route("GET", "/scenarios/", "/scenarios/", authors(api=False)),
+    Route("GET", "/scenarios/<int:scenario_id>/edit", "/scenarios/{scenario_id}/edit",
+          authors(api=False)),
+    Route("POST", "/scenarios/<int:scenario_id>/settings", "/scenarios/{scenario_id}/settings",
+          authors(api=False), scenario_edit("settings"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/nodes", "/scenarios/{scenario_id}/nodes",
+          authors(api=False), scenario_edit("new-node"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/nodes/<node_id>",
+          "/scenarios/{scenario_id}/nodes/seat", authors(api=False), scenario_edit("node"),
+          changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/nodes/<node_id>/delete",
+          "/scenarios/{scenario_id}/nodes/sent-back/delete", authors(api=False),
+          scenario_edit("report-loss"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/endings", "/scenarios/{scenario_id}/endings",
+          authors(api=False), scenario_edit("new-ending"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/endings/<ending_id>",
+          "/scenarios/{scenario_id}/endings/complaint", authors(api=False),
+          scenario_edit("ending"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/endings/<ending_id>/delete",
+          "/scenarios/{scenario_id}/endings/left-to-supervisor/delete", authors(api=False),
+          scenario_edit("card-no-notice"), changes=True),
+    Route("POST", "/scenarios/<int:scenario_id>/source", "/scenarios/{scenario_id}/source",
+          authors(api=False), scenario_edit("source"), changes=True),
+    # A play-test writes nothing: the path is in the address.
+    Route("GET", "/scenarios/<int:scenario_id>/test",
+          "/scenarios/{scenario_id}/test?path=arrive-greet", authors(api=False)),
+    Route("GET", "/scenarios/<int:scenario_id>/statistics",
+          "/scenarios/{scenario_id}/statistics", authors(api=False)),
+    Route("GET", "/scenarios/<int:scenario_id>/statistics",
+          "/scenarios/{scenario_id}/statistics?org_unit=V1",
+          this_subtree(api=False, instructor=OK)),
+    Route("GET", "/scenarios/<int:scenario_id>/statistics.xlsx",
+          "/scenarios/{scenario_id}/statistics.xlsx", authors(api=False)),
+    Route("GET", "/scenarios/<int:scenario_id>/statistics.xlsx",
+          "/scenarios/{scenario_id}/statistics.xlsx?org_unit=V1",
+          this_subtree(api=False, instructor=OK)),
     # -------------------------------------------------- quiz pages: as the API
     Route("GET", "/quizzes/<int:quiz_id>", "/quizzes/{quiz_id}", signed_in(api=False)),
     Route("POST", "/quizzes/<int:quiz_id>/start", "/quizzes/{quiz_id}/start",
@@ -751,6 +898,39 @@ ROUTES = [
           this_subtree(api=False),
           form(**{"assign-target": "person", "assign-employee_no": "EV1-002",
                   "assign-due_date": "2099-01-01"}), changes=True),
+    # -------------------------------------------------- observations: observers in scope
+    # An assessor's scope is their engagements (S1 here), the others' their own subtree:
+    # admin_other's lists show V2 only, and V1's people and unit do not exist for them.
+    Route("GET", "/observations", "/observations", observers(api=False)),
+    Route("GET", "/observations", "/observations?org_unit=V1",
+          observers(api=False, admin_other=HIDDEN)),
+    Route("GET", "/observations/export.xlsx", "/observations/export.xlsx", observers(api=False)),
+    Route("GET", "/observations/export.xlsx", "/observations/export.xlsx?org_unit=V1",
+          observers(api=False, admin_other=HIDDEN)),
+    Route("GET", "/observations/new", "/observations/new?q=EV1", observers(api=False)),
+    Route("GET", "/observations/new/<employee_no>",
+          "/observations/new/EV1-001?rubric=matrix-rubric",
+          observers(api=False, admin_other=HIDDEN)),
+    Route("POST", "/observations/new/<employee_no>", "/observations/new/EV1-001",
+          observers(api=False, admin_other=HIDDEN), form(**OBSERVATION_FORM), changes=True),
+    Route("GET", "/observations/<int:observation_id>", "/observations/{observation_id}",
+          in_observation_scope(api=False)),
+    # Everyone's own (the owner has one; the others an empty page).
+    Route("GET", "/observations/mine", "/observations/mine", signed_in(api=False)),
+    Route("GET", "/admin/engagements", "/admin/engagements", admins(api=False)),
+    Route("POST", "/admin/engagements", "/admin/engagements",
+          this_subtree(api=False, admin_other=Contained(422)),  # V1 is not a unit choice
+          new_engagement, changes=True),
+    Route("POST", "/admin/engagements/<int:engagement_id>/end",
+          "/admin/engagements/{engagement_id}/end", this_subtree(api=False), changes=True),
+    Route("GET", "/api/v1/observations", "/api/v1/observations", signed_in(api=True)),
+    Route("GET", "/api/v1/observations", "/api/v1/observations?employee_no=EV1-001",
+          signed_in(api=True)),  # an empty list for those who may not see V1
+    Route("POST", "/api/v1/observations", "/api/v1/observations",
+          observers(api=True, admin_other=HIDDEN), json_body(**OBSERVATION_JSON),
+          changes=True),
+    Route("GET", "/api/v1/observations/<int:observation_id>",
+          "/api/v1/observations/{observation_id}", in_observation_scope(api=True)),
     # -------------------------------------------------- API
     Route("GET", "/api/v1/org-units", "/api/v1/org-units", admins(api=True)),
     Route("POST", "/api/v1/org-units", "/api/v1/org-units", this_subtree(api=True),

@@ -173,3 +173,44 @@ def test_plan_is_deterministic_and_plausible():
     assert len(set(names)) > 0.8 * len(names)
     numbers = [w.employee_no for w in first.workers]
     assert len(set(numbers)) == len(numbers)
+
+
+def test_demo_engages_the_assessor_and_records_sample_observations_once(app, runner, db,
+                                                                         tmp_path):
+    import shutil
+
+    from academy import ROOT
+    from academy.observations.models import AssessorEngagement, Observation
+
+    shutil.copy(ROOT / "courses" / "framework.yaml", tmp_path / "framework.yaml")
+    shutil.copy(ROOT / "courses" / "rubrics.yaml", tmp_path / "rubrics.yaml")
+    synced = runner.invoke(args=["academy", "courses", "sync", str(tmp_path)])
+    assert synced.exit_code == 0, synced.output
+    first = runner.invoke(args=["academy", "demo", "--seed", str(SEED)])
+    assert first.exit_code == 0, first.output
+    assert "Observations: 1 assessor engagements, 2 sample observations." in first.output
+    (engagement,) = db.session.scalars(select(AssessorEngagement))
+    assert engagement.assessor.username == "assessor" and engagement.org_unit.code == "S02"
+    observations = list(db.session.scalars(select(Observation).order_by(Observation.id)))
+    assert [(o.rubric_code, o.observer_role) for o in observations] == [
+        ("counter-service", "assessor"), ("role-play", "instructor")]
+    assert observations[0].org_unit.path.startswith(engagement.org_unit.path)
+    assert observations[1].worker.account.username == "trainee"
+    counts = _table_counts(db)
+    db.session.rollback()
+
+    again = runner.invoke(args=["academy", "demo", "--seed", str(SEED)])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    assert _table_counts(db) == counts
+
+    client = app.test_client()
+    client.post("/login", data={"username": "assessor", "password": DEMO_PASSWORD})
+    page = client.get("/observations").get_data(as_text=True)
+    assert observations[0].worker.name in page
+    assert client.get(f"/observations/{observations[0].id}").status_code == 200
+
+
+def test_demo_without_rubrics_says_how_to_add_observations(app, runner, db):
+    result = runner.invoke(args=["academy", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "No observation rubrics are loaded yet" in result.output

@@ -31,6 +31,7 @@ def init_api(app: Flask) -> None:
     from academy.catalog.api import blp as catalog_blp
     from academy.jobs.api import blp as jobs_blp
     from academy.learning.api import blp as learning_blp
+    from academy.observations.api import blp as observations_blp
     from academy.org.api import blp as org_blp
     from academy.quizzes.api import blp as quizzes_blp
     from academy.quizzes.attempt_api import blp as attempts_blp
@@ -50,6 +51,6 @@ def init_api(app: Flask) -> None:
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
     for blp in (auth_blp, org_blp, jobs_blp, learning_blp, catalog_blp, quizzes_blp,
-                attempts_blp, scenarios_blp):
+                attempts_blp, scenarios_blp, observations_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     app.register_blueprint(docs.bp)

@@ -38,6 +38,10 @@ ACTION_LABELS = {
     "path_completed": _l("Learning path completed"),
     "question_bank.create": _l("Question bank created"),
     "question_bank.import": _l("Questions imported"),
+    "scenario.edit": _l("Scenario edited in the browser"),
+    "observation.created": _l("Observation recorded"),
+    "engagement.created": _l("Assessor engaged"),
+    "engagement.ended": _l("Assessor engagement ended"),
     "quiz.essay_graded": _l("Quiz essay graded"),
 }
 

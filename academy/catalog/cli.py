@@ -23,8 +23,9 @@ def sync_command(path: Path | None, dry_run: bool) -> None:
     """Validate the curriculum at PATH (default: courses/) and load it.
 
     Every problem is printed as file:line: message; if there is any, nothing is written
-    and the exit status is 1. Otherwise skills, window profiles, courses and learning
-    paths are upserted by code or slug, and changed courses get a new published version.
+    and the exit status is 1. Otherwise skills, window profiles, courses, learning
+    paths and observation rubrics are upserted by code or slug, and changed courses get a
+    new published version.
     """
     path = path or ROOT / "courses"
     started = time.perf_counter()
@@ -52,6 +53,7 @@ def sync_command(path: Path | None, dry_run: bool) -> None:
         if outcome.status != "unchanged":
             click.echo(f"  {outcome.slug}: {outcome.status}, version {outcome.version}")
     click.echo(f"paths: {report.paths}")
+    click.echo(f"rubrics: {report.rubrics}")  # observation rubrics (rubrics.yaml)
     elapsed = time.perf_counter() - started
     suffix = " (dry run: nothing was written)" if dry_run else ""
     click.echo(f"Synced {path} in {elapsed:.1f} s{suffix}.")

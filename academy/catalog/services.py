@@ -87,6 +87,7 @@ class SyncReport:
     courses: Tally = field(default_factory=Tally)
     paths: Tally = field(default_factory=Tally)
     outcomes: list[CourseOutcome] = field(default_factory=list)
+    rubrics: Tally = field(default_factory=Tally)  # observation rubrics (rubrics.yaml)
 
 
 def translate(item: Problem) -> str:
@@ -114,9 +115,16 @@ def sync_curriculum(root: Path, *, user: User | None = None) -> SyncReport:
     for course_slug, module_slug in db.session.execute(
             select(Course.slug, Module.slug).join(Module, Module.course_id == Course.id)):
         known_modules.setdefault(course_slug, set()).add(module_slug)
+    known_skills = set(db.session.scalars(select(Skill.code)))
     curriculum, problems = parse_curriculum(
-        root, known_skills=set(db.session.scalars(select(Skill.code))),
-        known_modules=known_modules)
+        root, known_skills=known_skills, known_modules=known_modules)
+    # ---- observation rubrics (academy.observations): rubrics.yaml is checked with the rest
+    from academy.observations import services as observations
+
+    rubrics, found = observations.read_rubrics(root, known_skills | (
+        curriculum.framework.declared if curriculum.framework is not None else set()))
+    problems += found
+    # ----
     owned_by_app = {course.slug: course for course in db.session.scalars(
         select(Course).where(Course.slug.in_([spec.slug for spec in curriculum.courses]),
                              Course.source != "files"))}
@@ -139,6 +147,8 @@ def sync_curriculum(root: Path, *, user: User | None = None) -> SyncReport:
         report.outcomes.append(outcome)
     if curriculum.paths is not None:
         apply_paths(curriculum.paths, report.paths, user)
+    if rubrics is not None:  # observation rubrics (academy.observations)
+        observations.apply_rubrics(rubrics, report.rubrics)
     return report
 
 

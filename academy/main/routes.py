@@ -51,7 +51,7 @@ def navigation():
     from flask_babel import get_locale
     from flask_babel import gettext as _
 
-    from academy.permissions import ADMIN, INSTRUCTOR
+    from academy.permissions import ADMIN, ASSESSOR, INSTRUCTOR
 
     def nav_items():
         """Top-level links, with the staff tools grouped into menus so the bar fits."""
@@ -70,13 +70,23 @@ def navigation():
         items = [link("main.index", _("Home"))]
         if current_user.worker_id:
             items.append(link("learning.home", _("My learning"), "learning.lesson"))
+            items.append(link("observations.mine", _("My observations")))
         items.append(link("catalog.courses", _("Courses"), "catalog.course"))
+        # Observations: part of Teaching for instructors and admins, a menu for assessors.
+        observing = [link("observations.start", _("Record an observation"),
+                          "observations.record"),
+                     link("observations.observations", _("Observations"),
+                          "observations.detail")]
+        if current_user.has_role(ASSESSOR) and not current_user.has_role(INSTRUCTOR, ADMIN):
+            items.append(menu(_("Observations"), observing))
         if current_user.has_role(INSTRUCTOR, ADMIN):
             items.append(menu(_("Teaching"), [
                 link("authoring.courses", _("Authoring"), "authoring."),
                 link("learning.reports_page", _("Learning reports"), "learning.report"),
                 link("quizzes.quizzes", _("Quizzes"), "quizzes.quiz"),
                 link("quizzes.banks", _("Question banks"), "quizzes.bank"),
+                link("scenarios.index", _("Scenarios"), "scenarios."),
+                *observing,
             ]))
         if current_user.has_role(ADMIN):
             items.append(menu(_("Administration"), [
@@ -85,6 +95,8 @@ def navigation():
                 link("auth.users", _("Accounts"), "auth.user"),
                 link("learning.admin_paths", _("Learning paths"), "learning.admin_"),
                 link("catalog.framework", _("Skills & profiles"), "catalog.framework"),
+                link("observations.engagements", _("Assessor engagements"),
+                     "observations.engagement"),
                 link("audit.entries", _("Audit log"), "audit."),
             ]))
         return items

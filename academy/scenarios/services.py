@@ -8,6 +8,8 @@ A run's stored path of choice ids is the whole truth: the state is rebuilt by
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,9 +18,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from academy.audit.services import record
 from academy.auth.models import User
-from academy.catalog.package import dump_yaml
-from academy.errors import Conflict, NotFound
+from academy.catalog.package import Problem, _plain, dump_yaml, load_yaml
+from academy.errors import Conflict, NotFound, ValidationFailed
 from academy.extensions import db
 from academy.scenarios import engine
 from academy.scenarios.loader import load_scenario
@@ -191,6 +194,8 @@ def choose(run: ScenarioRun, choice_id: str) -> ScenarioRun:
         run.finished_at = utcnow()
         run.score = report_dict(engine.score(scenario, new_state))
         log.info("scenario run %s finished: %s", run.id, run.score["outcome"])
+        db.session.flush()
+        _announce_finished(run)  # evidence signal (observations issue)
     db.session.flush()
     return run
 
@@ -254,3 +259,152 @@ def module_scenarios(course_id: int, module: dict[str, Any]) -> list[tuple[int, 
         select(ScenarioDef.id, ScenarioDef.title, ScenarioDef.source_file).where(
             ScenarioDef.course_id == course_id, ScenarioDef.source_file.in_(files)))}
     return [found[file] for file in dict.fromkeys(files) if file in found]
+
+
+# ---------------------------------------------------------------- editing in the browser
+
+
+class ScenarioInvalid(ValidationFailed):
+    """The edited scenario does not load: ``problems`` lists every problem (nothing saved)."""
+
+    code = "scenario_invalid"
+
+    def __init__(self, message: str, problems: list[Problem], definition: dict[str, Any]):
+        super().__init__(message)
+        self.problems = problems
+        self.definition = definition
+
+
+class ScenarioChanged(Conflict):
+    """Someone saved the scenario since the form was opened (its hash differs)."""
+
+    code = "scenario_changed"
+
+
+def definition_hash(definition: dict[str, Any]) -> str:
+    """SHA-256 of the definition's canonical JSON (as the course sync computes it)."""
+    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_definition(definition: dict[str, Any], file: str,
+                     ) -> tuple[Scenario | None, list[Problem]]:
+    """Load the definition as its YAML file would be loaded: the scenario, or the problems."""
+    return load_scenario(dump_yaml(definition).decode("utf-8"), file)
+
+
+def parse_source(text: str, file: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A whole scenario file typed in the browser: its definition if it loads cleanly."""
+    scenario, problems = load_scenario(text, file)
+    if scenario is None:
+        return None, problems
+    document, _found = load_yaml(text.encode("utf-8"), file)
+    return _plain(document), []
+
+
+def id_problem(row: ScenarioDef, definition: dict[str, Any]) -> str | None:
+    """Why the definition cannot replace the row's, if its id differs (else None)."""
+    if definition.get("id") == row.slug:
+        return None
+    return _("The scenario id cannot change here (it stays %(id)s): runs and the course "
+             "file are tied to it.", id=row.slug)
+
+
+def save_definition(row: ScenarioDef, definition: dict[str, Any], *, user: User | None,
+                    base_hash: str | None, change: str) -> bool:
+    """Store an edited definition if the whole scenario loads cleanly (audited).
+
+    ``base_hash`` is the content hash the editor started from: if the stored one differs,
+    someone saved in between and ScenarioChanged is raised. The scenario id is fixed (it
+    ties the course's files and the runs to this row). A course that followed its files
+    is marked as the browser's (``Course.source``), so a later sync keeps it and reports
+    it as kept instead of silently overwriting the edit. False when nothing changed.
+    """
+    if base_hash is not None and base_hash != row.content_hash:
+        raise ScenarioChanged(_("Someone else saved this scenario after you opened it: "
+                                "reload the page and make your change again."))
+    moved = id_problem(row, definition)
+    if moved:
+        raise ScenarioInvalid(moved, [Problem(row.source_file, None, moved)], definition)
+    scenario, problems = check_definition(definition, row.source_file)
+    if scenario is None:
+        raise ScenarioInvalid(_("Nothing was saved: the scenario has %(n)d problem(s).",
+                                n=len(problems)), problems, definition)
+    new_hash = definition_hash(definition)
+    if new_hash == row.content_hash:
+        return False
+    before = {"title": row.title, "content_hash": row.content_hash,
+              "nodes": len(row.definition.get("nodes") or [])}
+    row.definition = definition
+    row.title = scenario.title
+    row.content_hash = new_hash
+    row.published_at = utcnow()
+    course = course_of(row)
+    if course is not None and course.source != "browser":
+        course.source = "browser"
+    db.session.flush()
+    record("scenario.edit", target_type="scenario", target_id=str(row.id),
+           target_label=row.title, actor=user, before=before,
+           after={"title": row.title, "content_hash": new_hash,
+                  "nodes": len(definition.get("nodes") or []), "change": change})
+    log.info("scenario %s edited in the browser (%s)", row.id, change)
+    return True
+
+
+def course_of(definition: ScenarioDef):
+    """The course the scenario belongs to, if any."""
+    from academy.catalog.models import Course
+
+    return db.session.get(Course, definition.course_id) if definition.course_id else None
+
+
+def has_outdated_run(definition: ScenarioDef, user: User) -> bool:
+    """Whether the user's latest unfinished run of the scenario no longer replays."""
+    run = db.session.scalar(
+        select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
+                                  ScenarioRun.user_id == user.id,
+                                  ScenarioRun.finished_at.is_(None))
+        .order_by(ScenarioRun.id.desc()).limit(1))
+    if run is None:
+        return False
+    try:
+        run_state(run)
+    except RunOutdated:
+        return True
+    return False
+
+
+def report_view(run: ScenarioRun) -> RunView:
+    """The finished run as its report shows it; if the scenario has changed since, the
+    stored report without the path (which no longer replays)."""
+    try:
+        return run_view(run)
+    except RunOutdated:
+        return RunView(run, scenario_of(run.scenario), [], None, [], None, run.score)
+
+
+# ---------------------------------------------------------------- evidence signal
+# (added with the observations feature: kept apart from the player's logic above)
+
+
+def _announce_finished(run: ScenarioRun) -> None:
+    """Send :data:`academy.signals.scenario_run_finished` for a run that just ended."""
+    from flask import current_app
+
+    from academy import signals
+    from academy.catalog.models import Course
+    from academy.org.models import Worker
+    from academy.timeutil import aware
+
+    definition = run.scenario
+    course = db.session.get(Course, definition.course_id) if definition.course_id else None
+    worker = db.session.get(Worker, run.worker_id) if run.worker_id else None
+    score = run.score or {}
+    signals.scenario_run_finished.send(
+        current_app._get_current_object(), run_id=run.id, user_id=run.user_id,
+        worker_id=run.worker_id, employee_no=worker.employee_no if worker else None,
+        scenario_id=definition.id, scenario=definition.slug,
+        course=course.slug if course else None,
+        skill=course.skill.code if course else None, outcome=score.get("outcome"),
+        score=score.get("overall"), dimensions=dict(score.get("dimensions") or {}),
+        finished_at=aware(run.finished_at))

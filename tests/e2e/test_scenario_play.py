@@ -24,7 +24,8 @@ def test_trainee_plays_a_scenario_on_a_phone(app, phone_page, orgs, make_worker,
     result = app.test_cli_runner().invoke(
         args=["academy", "courses", "sync", str(EXAMPLE_COURSE)])
     assert result.exit_code == 0, result.output
-    scenario_id = db.session.scalar(select(ScenarioDef.id))
+    scenario_id = db.session.scalar(select(ScenarioDef.id).where(
+        ScenarioDef.slug == "elderly-no-smartphone"))
     worker = make_worker(orgs["V1"], name="王小丽")
     make_user("wang.xl", unit=orgs["V1"], worker=worker)
 
@@ -39,7 +40,7 @@ def test_trainee_plays_a_scenario_on_a_phone(app, phone_page, orgs, make_worker,
 
     # The lesson of the module links the practice.
     page.goto("/learning/service-etiquette/reception-steps/special-groups")
-    page.get_by_test_id("scenario-practice").click()
+    page.get_by_test_id("scenario-practice").filter(has_text="王大爷").click()
     page.get_by_test_id("scenario-start").click()
     assert "姑娘，门口那个机器让我扫码" in page.get_by_test_id("scenario-chat").inner_text()
 
