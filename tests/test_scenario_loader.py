@@ -336,3 +336,19 @@ def test_not_a_mapping(text):
     scenario, problems = load_scenario(text, "s.yaml")
     assert scenario is None
     assert problems and problems[0].line == 1
+
+
+SHIPPED = sorted((Path(__file__).resolve().parent.parent / "courses").glob("*/scenarios/*.yaml"))
+
+
+def test_at_least_eight_scenarios_ship():
+    assert len(SHIPPED) >= 8
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_each_shipped_scenario_is_a_real_role_play(path):
+    scenario, problems = load_scenario(path.read_text(encoding="utf-8"), path.name)
+    assert not problems, [str(p) for p in problems]
+    assert len(scenario.nodes) >= 10 and scenario.variables
+    assert len({ending.outcome for ending in scenario.endings.values()}) >= 2
+    assert len(scenario.endings) >= 3
