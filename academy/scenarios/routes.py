@@ -536,7 +536,7 @@ def statistics_xlsx(scenario_id: int):
                             _round(item.percent), _("yes") if item.best else ""])
     wrong = book.create_sheet(_("Wrong turns")[:31])
     wrong.append([_("Node"), _("Choice"), _("What the clerk says or does"), _("Runs"),
-                  _("% of finished runs"), _("Taboo"), _("Better"), _("Feedback")])
+                  _("Share of finished runs, percent"), _("Taboo"), _("Better"), _("Feedback")])
     for turn in found.wrong_turns:
         wrong.append([turn.node, turn.choice, turn.text, turn.runs, _round(turn.percent),
                       _("yes") if turn.taboo else "", turn.better_text or "", turn.feedback])
