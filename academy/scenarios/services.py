@@ -135,13 +135,17 @@ def start_run(definition: ScenarioDef, user: User) -> ScenarioRun:
     return run
 
 
+def _unfinished_runs(definition: ScenarioDef, user: User):
+    """The user's unfinished runs of the scenario, newest first (a select)."""
+    return (select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
+                                      ScenarioRun.user_id == user.id,
+                                      ScenarioRun.finished_at.is_(None))
+            .order_by(ScenarioRun.id.desc()))
+
+
 def latest_unfinished_run(definition: ScenarioDef, user: User) -> ScenarioRun | None:
     """The user's latest unfinished run of the scenario that still replays, if any."""
-    runs = db.session.scalars(
-        select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
-                                  ScenarioRun.user_id == user.id,
-                                  ScenarioRun.finished_at.is_(None))
-        .order_by(ScenarioRun.id.desc()).limit(5))
+    runs = db.session.scalars(_unfinished_runs(definition, user).limit(5))
     for run in runs:
         try:
             run_state(run)
@@ -360,11 +364,7 @@ def course_of(definition: ScenarioDef):
 
 def has_outdated_run(definition: ScenarioDef, user: User) -> bool:
     """Whether the user's latest unfinished run of the scenario no longer replays."""
-    run = db.session.scalar(
-        select(ScenarioRun).where(ScenarioRun.scenario_id == definition.id,
-                                  ScenarioRun.user_id == user.id,
-                                  ScenarioRun.finished_at.is_(None))
-        .order_by(ScenarioRun.id.desc()).limit(1))
+    run = db.session.scalar(_unfinished_runs(definition, user).limit(1))
     if run is None:
         return False
     try:
