@@ -114,28 +114,46 @@ class ScenarioActivity(ActivityType):
 
     def attach(self, entry: Mapping[str, Any], files: Any, where: Callable[[str], str],
                origin: tuple[str, int | None]) -> tuple[dict[str, Any] | None, list[Any]]:
-        from academy.catalog.package import READ_ERRORS, _plain, load_yaml, problem
+        from academy.catalog.package import _plain, load_yaml, problem
         from academy.scenarios.loader import load_scenario
 
         path = posixpath.normpath(entry["file"])
-        if path not in files:
-            return None, [problem(*origin, N_("Missing scenario file %(path)s."), path=path)]
+        data, problems = _read(files, path, where, origin,
+                               N_("Missing scenario file %(path)s."))
+        if data is None:
+            return None, problems
         try:
-            text = files.read(path).decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return None, [problem(where(path), None, N_("The file is not UTF-8 text."))]
-        except READ_ERRORS as exc:
-            return None, [problem(where(path), None, N_("Cannot read the file: %(error)s."),
-                                  error=str(exc))]
         scenario, problems = load_scenario(text, where(path))
         if scenario is None:
             return None, problems
         document, _ = load_yaml(text.encode("utf-8"), where(path))
         definition = _plain(document)
-        canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
         return {"type": self.name, "slug": scenario.id, "title": scenario.title, "file": path,
-                "definition": definition,
-                "content_hash": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}, []
+                "definition": definition, "content_hash": content_hash(definition)}, []
+
+
+def _read(files: Any, path: str, where: Callable[[str], str], origin: tuple[str, int | None],
+          missing: str) -> tuple[bytes | None, list[Any]]:
+    """The bytes of a file an activity names, or the problem: ``missing`` (a msgid with
+    ``%(path)s``) at the entry's ``origin``, or the read error at the file."""
+    from academy.catalog.package import READ_ERRORS, problem
+
+    if path not in files:
+        return None, [problem(*origin, missing, path=path)]
+    try:
+        return files.read(path), []
+    except READ_ERRORS as exc:
+        return None, [problem(where(path), None, N_("Cannot read the file: %(error)s."),
+                              error=str(exc))]
+
+
+def content_hash(definition: Any) -> str:
+    """SHA-256 of a definition's canonical JSON: a re-sync of an unchanged file matches."""
+    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _outside(path: str) -> bool:
@@ -170,17 +188,13 @@ class QuizActivity(ActivityType):
 
     def attach(self, entry: Mapping[str, Any], files: Any, where: Callable[[str], str],
                origin: tuple[str, int | None]) -> tuple[dict[str, Any] | None, list[Any]]:
-        from academy.catalog.package import READ_ERRORS, _Check, _plain, load_yaml, problem
+        from academy.catalog.package import _Check, _plain, load_yaml
         from academy.quizzes.settings import parse_quiz
 
         path = posixpath.normpath(entry["file"])
-        if path not in files:
-            return None, [problem(*origin, N_("Missing quiz file %(path)s."), path=path)]
-        try:
-            data = files.read(path)
-        except READ_ERRORS as exc:
-            return None, [problem(where(path), None, N_("Cannot read the file: %(error)s."),
-                                  error=str(exc))]
+        data, problems = _read(files, path, where, origin, N_("Missing quiz file %(path)s."))
+        if data is None:
+            return None, problems
         document, problems = load_yaml(data, where(path))
         if document is None or problems:
             return None, problems
@@ -188,9 +202,7 @@ class QuizActivity(ActivityType):
         if settings is None:
             return None, problems
         definition = _plain(document)
-        canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
         draw_lines = list(getattr(document.get("draw"), "item_lines", []))
         return {"type": self.name, "slug": settings.slug, "title": settings.title,
                 "file": path, "definition": definition, "settings": settings.as_dict(),
-                "draw_lines": draw_lines,
-                "content_hash": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}, []
+                "draw_lines": draw_lines, "content_hash": content_hash(definition)}, []

@@ -572,9 +572,13 @@ def attempt_payload(attempt: QuizAttempt, viewer: User, now: datetime | None = N
         "questions": [slot_payload(slot, level) for slot in attempt.slots],
     }
     if rules.shows(level, "score"):
-        data.update(score=attempt.score, max_score=attempt.max_score, percent=attempt.percent,
-                    passed=attempt.passed, needs_grading=attempt.needs_grading)
+        data.update(_result(attempt))
     return data
+
+
+def _result(attempt: QuizAttempt) -> dict[str, Any]:
+    return {"score": attempt.score, "max_score": attempt.max_score, "percent": attempt.percent,
+            "passed": attempt.passed, "needs_grading": attempt.needs_grading}
 
 
 def submit_payload(attempt: QuizAttempt, viewer: User) -> dict[str, Any]:
@@ -583,8 +587,7 @@ def submit_payload(attempt: QuizAttempt, viewer: User) -> dict[str, Any]:
     data: dict[str, Any] = {"id": attempt.id, "state": attempt.state,
                             "finished_at": aware(attempt.finished_at)}
     if rules.shows(level, "score"):
-        data.update(score=attempt.score, max_score=attempt.max_score, percent=attempt.percent,
-                    passed=attempt.passed, needs_grading=attempt.needs_grading)
+        data.update(_result(attempt))
     return data
 
 

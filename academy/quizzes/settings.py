@@ -180,37 +180,37 @@ def _draw(root: YDict, check: _Check) -> tuple[DrawRule, ...] | None:
         check.keys(entry, ("count",), ("category", "tags", "types"))
         count = check.integer(entry, "count", 1, MAX_DRAW) if "count" in entry else None
         category = check.text(entry, "category", 255)
-        tags: tuple[str, ...] = ()
-        if entry.get("tags") is not None:
-            raw = entry["tags"]
-            if isinstance(raw, str):
-                raw = [raw]
-            if not isinstance(raw, list) or not all(isinstance(t, str) and t.strip()
-                                                    for t in raw):
-                check.add(entry.line_of("tags"), N_("tags must be a list of words."))
-            else:
-                tags = tuple(t.strip() for t in raw)
-        types: tuple[str, ...] = ()
-        if entry.get("types") is not None:
-            raw = entry["types"]
-            if isinstance(raw, str):
-                raw = [raw]
-            if not isinstance(raw, list) or not raw or any(t not in QUESTION_TYPES
-                                                            for t in raw):
-                check.add(entry.line_of("types"), N_("types must be a list of question types "
-                                                     "(%(known)s)."),
-                          known=", ".join(QUESTION_TYPES))
-            else:
-                types = tuple(raw)
+        tags = _words(entry, "tags")
+        if tags is None:
+            check.add(entry.line_of("tags"), N_("tags must be a list of words."))
+        types = _words(entry, "types", strip=False)
+        if types is None or (entry.get("types") is not None and not types) \
+                or any(kind not in QUESTION_TYPES for kind in types):
+            check.add(entry.line_of("types"), N_("types must be a list of question types "
+                                                 "(%(known)s)."),
+                      known=", ".join(QUESTION_TYPES))
         if len(check.problems) > before or count is None:
             ok = False
             continue
-        rules.append(DrawRule(count=count, category=_category(category), tags=tags,
-                              types=types))
+        rules.append(DrawRule(count=count, category=_category(category), tags=tags or (),
+                              types=types or ()))
     if sum(rule.count for rule in rules) > MAX_DRAW:
         check.add(root.line_of("draw"), N_("A quiz draws at most %(n)d questions."), n=MAX_DRAW)
         ok = False
     return tuple(rules) if ok else None
+
+
+def _words(entry: YDict, key: str, *, strip: bool = True) -> tuple[str, ...] | None:
+    """A list of words (one word alone will do); () when absent, None when malformed."""
+    raw = entry.get(key)
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(word, str) and word.strip()
+                                            for word in raw):
+        return None
+    return tuple(word.strip() if strip else word for word in raw)
 
 
 def _category(value: str | None) -> str | None:

@@ -8,8 +8,6 @@ A run's stored path of choice ids is the whole truth: the state is rebuilt by
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -286,9 +284,10 @@ class ScenarioChanged(Conflict):
 
 
 def definition_hash(definition: dict[str, Any]) -> str:
-    """SHA-256 of the definition's canonical JSON (as the course sync computes it)."""
-    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """SHA-256 of the definition's canonical JSON: the course sync's own hash."""
+    from academy.catalog.activities import content_hash
+
+    return content_hash(definition)
 
 
 def check_definition(definition: dict[str, Any], file: str,
