@@ -9,7 +9,7 @@ Functions flush, never commit: the CLI command or the request is the transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from academy.catalog.package import (
 from academy.errors import NotFound, ValidationFailed
 from academy.extensions import db
 from academy.learning.models import AssignmentRule, LearningPath, PathItem
+from academy.timeutil import utcnow
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 KEPT = "kept"  # changed in the app, so the files no longer overwrite it
@@ -103,6 +104,30 @@ def _assign(obj: Any, **values: Any) -> bool:
             setattr(obj, key, value)
             changed = True
     return changed
+
+
+def upsert_attached(model: Any, course_id: int, items: Iterable[dict[str, Any]], *,
+                    content: Callable[[dict[str, Any]], dict[str, Any]],
+                    always: Callable[[dict[str, Any]], dict[str, Any]]) -> list[Any]:
+    """The course's rows of ``model`` (scenarios, quizzes) for what a package's activities
+    brought, by slug: new ones created; the ``content`` fields replaced (and
+    ``published_at`` set) only when the item's ``content_hash`` changed, so a re-sync of an
+    unchanged file changes nothing; the ``always`` fields kept in step. Flushed."""
+    existing = {row.slug: row for row in db.session.scalars(
+        select(model).where(model.course_id == course_id))}
+    out = []
+    for item in items:
+        row = existing.get(item["slug"])
+        if row is None:
+            row = existing[item["slug"]] = model(course_id=course_id, slug=item["slug"])
+            db.session.add(row)
+        if row.content_hash != item["content_hash"] or row.id is None:
+            _assign(row, content_hash=item["content_hash"], **content(item))
+            row.published_at = utcnow()
+        _assign(row, **always(item))
+        out.append(row)
+    db.session.flush()
+    return out
 
 
 # ---------------------------------------------------------------- sync

@@ -22,7 +22,6 @@ from academy.errors import ValidationFailed
 from academy.extensions import db
 from academy.quizzes.models import Question, QuestionBank, Quiz
 from academy.quizzes.services import GIFT, MOODLE_XML, ImportReport, export_bank, store_questions
-from academy.timeutil import utcnow
 
 BANK_CODE_MAX = 32
 
@@ -71,28 +70,13 @@ def store_package(course: Course, spec: CourseSpec) -> None:
 
 def upsert_quizzes(course: Course, bank: QuestionBank,
                    attachments: Iterable[dict[str, Any]]) -> list[Quiz]:
-    existing = {quiz.slug: quiz for quiz in db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course.id))}
-    out = []
-    for item in attachments:
-        quiz = existing.get(item["slug"])
-        if quiz is None:
-            quiz = Quiz(course_id=course.id, slug=item["slug"])
-            db.session.add(quiz)
-            existing[item["slug"]] = quiz
-        if quiz.content_hash != item["content_hash"] or quiz.id is None:
-            quiz.title = item["title"]
-            quiz.definition = item["definition"]
-            quiz.settings = item["settings"]
-            quiz.content_hash = item["content_hash"]
-            quiz.published_at = utcnow()
-        if quiz.source_file != item["file"]:
-            quiz.source_file = item["file"]
-        if quiz.bank_id != bank.id:
-            quiz.bank_id = bank.id
-        out.append(quiz)
-    db.session.flush()
-    return out
+    from academy.catalog.services import upsert_attached
+
+    return upsert_attached(
+        Quiz, course.id, attachments,
+        content=lambda item: {"title": item["title"], "definition": item["definition"],
+                              "settings": item["settings"]},
+        always=lambda item: {"source_file": item["file"], "bank_id": bank.id})
 
 
 def quiz_ids_by_file(course_id: int) -> dict[str, int]:

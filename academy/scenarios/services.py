@@ -53,28 +53,12 @@ class RunOutdated(Conflict):
 
 def upsert_definitions(course_id: int, attachments: Iterable[dict[str, Any]]) -> list[ScenarioDef]:
     """Create or update the course's scenarios (by slug) from a package's attachments."""
-    existing = {d.slug: d for d in db.session.scalars(
-        select(ScenarioDef).where(ScenarioDef.course_id == course_id))}
-    out = []
-    for item in attachments:
-        if item.get("type") != "scenario":
-            continue
-        definition = existing.get(item["slug"])
-        if definition is None:
-            definition = ScenarioDef(course_id=course_id, slug=item["slug"])
-            db.session.add(definition)
-            existing[item["slug"]] = definition
-        if definition.content_hash != item["content_hash"] or definition.id is None:
-            definition.title = item["title"]
-            definition.source_file = item["file"]
-            definition.definition = item["definition"]
-            definition.content_hash = item["content_hash"]
-            definition.published_at = utcnow()
-        elif definition.source_file != item["file"]:
-            definition.source_file = item["file"]
-        out.append(definition)
-    db.session.flush()
-    return out
+    from academy.catalog.services import upsert_attached
+
+    return upsert_attached(
+        ScenarioDef, course_id, [item for item in attachments if item.get("type") == "scenario"],
+        content=lambda item: {"title": item["title"], "definition": item["definition"]},
+        always=lambda item: {"source_file": item["file"]})
 
 
 def scenario_ids_by_file(course_id: int) -> dict[str, int]:
