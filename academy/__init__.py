@@ -58,7 +58,10 @@ def _resolve_instance_settings(app: Flask) -> None:
     if uri.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 10}}
     if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+        # Without Redis, a SQLite file under instance/ that every worker process shares
+        # (academy.ratelimit): one count per address or username, however many workers.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or \
+            f"academy+sqlite:///{instance.resolve() / 'ratelimits.db'}"
 
 
 def _register_extensions(app: Flask) -> None:
@@ -66,6 +69,7 @@ def _register_extensions(app: Flask) -> None:
 
     from academy import (
         models,  # noqa: F401  (every table, for the metadata and Alembic)
+        ratelimit,  # noqa: F401  (registers the academy+sqlite storage before init_app)
         security,
     )
     from academy.auth.services import load_user
