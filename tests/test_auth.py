@@ -78,3 +78,34 @@ def test_bad_token_request_gets_problem_json(client):
     assert "password" in error["fields"] and "username" in error["fields"]
     assert client.post("/api/v1/tokens", data="{not json",
                        content_type="application/json").status_code == 400
+
+
+def test_token_use_is_recorded_once_in_five_minutes(app, client, orgs, make_user, db):
+    from datetime import timedelta
+
+    from academy.auth.models import ApiToken
+    from academy.timeutil import aware, utcnow
+
+    make_user("erin", unit=orgs["V1"])
+    body = client.post("/api/v1/tokens", json={"username": "erin", "password": PASSWORD})
+    headers = {"Authorization": "Bearer " + body.get_json()["token"]}
+
+    def last_used():
+        db.session.expire_all()
+        return aware(db.session.scalar(db.select(ApiToken.last_used_at)))
+
+    issued = last_used()  # signing in is the first use
+    assert issued is not None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == issued  # not rewritten within five minutes
+    long_ago = issued - timedelta(minutes=6)
+    db.session.execute(db.update(ApiToken).values(last_used_at=long_ago))
+    db.session.commit()
+    before = utcnow()
+    # A read, and a request that fails, still record the use (committed on its own).
+    assert client.post("/api/v1/quizzes/999999/attempts", headers=headers).status_code == 404
+    assert last_used() >= before
+    db.session.execute(db.update(ApiToken).values(last_used_at=long_ago))
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() >= before

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from academy.audit.services import record
 from academy.auth import passwords
@@ -163,8 +165,11 @@ def _hash_token(token: str) -> str:
 def issue_token(user: User) -> tuple[str, datetime]:
     """Create an API token; returns the plain token (shown once) and its expiry."""
     plain = "wa_" + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
-    db.session.add(ApiToken(user=user, token_hash=_hash_token(plain), expires_at=expires))
+    now = utcnow()
+    expires = now + timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
+    # Signing in is the token's first use (so the requests that follow at once write nothing).
+    db.session.add(ApiToken(user=user, token_hash=_hash_token(plain), created_at=now,
+                            expires_at=expires, last_used_at=now))
     record("token_created", actor=user, target_type="user", target_id=user.id,
            target_label=user.username, org_path=user.org_unit.path)
     return plain, expires
@@ -174,16 +179,37 @@ def user_for_token(plain: str) -> tuple[User, ApiToken] | None:
     """The active account behind a valid, unexpired, unrevoked token."""
     if not plain or len(plain) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    # One query for the token, its account, the account's unit and roles (every API call
+    # makes it).
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(plain))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
     if token is None or token.revoked_at is not None or aware(token.expires_at) <= utcnow():
         return None
     if not token.user.active:
         return None
     now = utcnow()
     last = aware(token.last_used_at)
-    if last is None or now - last > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, so reads don't write on every call
+    if last is None or now - last > timedelta(minutes=5):  # coarse: not a write every call
+        _touch(token, now)
     return token.user, token
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    """Record when the token was last used, in a short transaction of its own: it stays
+    recorded when the request fails, and on SQLite (where a request's first write takes
+    the database's write lock until its commit) it does not hold that lock through the
+    whole request. Only when the request has already written on SQLite (a second
+    connection would wait for the first) is it left to the request's transaction."""
+    session = db.session()
+    if db.engine.dialect.name == "sqlite" and session.in_transaction():
+        dbapi = session.connection().connection.dbapi_connection
+        if getattr(dbapi, "in_transaction", True):  # sqlite3: a write is open
+            token.last_used_at = now
+            return
+    with db.engine.begin() as conn:
+        conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    set_committed_value(token, "last_used_at", now)
 
 
 def revoke_token(token: ApiToken) -> None:
