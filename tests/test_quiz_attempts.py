@@ -178,6 +178,19 @@ def test_starting_again_resumes_the_open_attempt(quiz, trainee):
     assert again.id == first.id and not created
 
 
+def test_two_starts_at_once_make_one_attempt(quiz, trainee, monkeypatch):
+    first, created = attempting.start_attempt(quiz, trainee)
+    db.session.commit()
+    assert created
+    # The second request read the attempts before the first one's INSERT was committed.
+    monkeypatch.setattr(attempting, "user_attempts", lambda _quiz, _user: [])
+    second, created = attempting.start_attempt(quiz, trainee)
+    assert not created and second.id == first.id
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AttemptSlot)) == len(first.slots)
+
+
 def test_the_deadline_is_the_time_limit(quiz, trainee):
     now = utcnow()
     attempt, _ = attempting.start_attempt(quiz, trainee, now=now)
@@ -212,8 +225,12 @@ def test_open_and_close_dates(app, trainee):
             "2030-01-03T09:00:00+08:00"))
     attempt, _ = attempting.start_attempt(quiz, trainee, now=datetime.fromisoformat(
         "2030-01-02T08:50:00+08:00"))
-    # The close date cuts the 20-minute limit short.
+    # The close date cuts the 20-minute limit short, stored as that instant (in UTC: SQLite
+    # keeps no offset).
+    db.session.commit()
+    db.session.expire(attempt)
     assert aware(attempt.deadline) == datetime.fromisoformat("2030-01-02T09:00:00+08:00")
+    assert aware(attempt.started_at) == datetime.fromisoformat("2030-01-02T08:50:00+08:00")
 
 
 # ---------------------------------------------------------------- autosave
@@ -294,10 +311,10 @@ def test_submit_grades_once_and_again_returns_the_same(quiz, trainee, graded):
     answer_all(attempt)
     attempting.submit(attempt)
     first = (attempt.state, attempt.score, attempt.max_score, attempt.passed,
-             attempt.finished_at)
+             aware(attempt.finished_at))
     attempting.submit(attempt, now=utcnow() + timedelta(minutes=3))
     assert (attempt.state, attempt.score, attempt.max_score, attempt.passed,
-            attempt.finished_at) == first
+            aware(attempt.finished_at)) == first
     assert first[:4] == ("finished", 4.0, 4.0, True)
     assert len(graded) == 1
     with pytest.raises(AttemptClosed):

@@ -18,14 +18,15 @@ import logging
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from academy import signals
 from academy.auth.models import User
@@ -39,7 +40,6 @@ from academy.quizzes import serialize
 from academy.quizzes.models import (
     AttemptSlot,
     Question,
-    QuestionCategory,
     Quiz,
     QuizAttempt,
     QuizGrade,
@@ -126,7 +126,13 @@ def module_quizzes(course_id: int, module: dict[str, Any]) -> list[Quiz]:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or utcnow()
+    """``now`` (the current time if None) in UTC, as the database stores times: SQLite keeps
+    no offset, so a time in another zone would be read back hours off."""
+    return now.astimezone(UTC) if now else utcnow()
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment else None
 
 
 def effective_state(attempt: QuizAttempt, now: datetime | None = None) -> str:
@@ -208,47 +214,53 @@ def user_attempts(quiz: Quiz, user: User) -> list[QuizAttempt]:
         .order_by(QuizAttempt.number)))
 
 
-def quiz_status(quiz: Quiz, user: User, now: datetime | None = None) -> QuizStatus:
+def quiz_status(quiz: Quiz, user: User, now: datetime | None = None, *,
+                with_grade: bool = True) -> QuizStatus:
+    """What ``user`` may do with ``quiz`` now; ``with_grade=False`` leaves ``grade`` None
+    (starting an attempt does not need it)."""
     now = _now(now)
     settings = settings_of(quiz)
     attempts = [settle(a, now) for a in user_attempts(quiz, user)]
     open_attempt = next((a for a in attempts if a.state in rules.OPEN_STATES), None)
     past = [rules.PastAttempt(a.number, a.state, aware(a.finished_at)) for a in attempts]
-    grade = db.session.scalar(select(QuizGrade).where(QuizGrade.quiz_id == quiz.id,
-                                                      QuizGrade.user_id == user.id))
+    grade = db.session.scalar(select(QuizGrade).where(
+        QuizGrade.quiz_id == quiz.id, QuizGrade.user_id == user.id)) if with_grade else None
     status = QuizStatus(quiz, settings, attempts, open_attempt,
                         _refusal_text(rules.start_refusal(settings, past, now)), grade)
     status.review_levels = {a.id: rules.review_level(settings, a.state, now) for a in attempts}
     return status
 
 
+def _insert_or_nothing(model):
+    """An INSERT of the database's dialect, which knows ON CONFLICT DO NOTHING."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def start_attempt(quiz: Quiz, user: User, now: datetime | None = None,
                   rng: random.Random | None = None) -> tuple[QuizAttempt, bool]:
     """Resume the user's open attempt, or start a new one; returns (attempt, created)."""
     now = _now(now)
-    status = quiz_status(quiz, user, now)
+    status = quiz_status(quiz, user, now, with_grade=False)
     if status.open_attempt is not None:
         return status.open_attempt, False
     if status.refusal:
         raise CannotStart(status.refusal)
     settings = status.settings
     rng = rng or random.Random(secrets.randbits(64))
-    candidates = [rules.Candidate(id_, path, tuple(tags or ()), kind)
-                  for id_, path, tags, kind in
-                  db.session.execute(select(Question.id, QuestionCategory.path, Question.tags,
-                                            Question.type)
-                                     .join(Question.category)
-                                     .where(Question.bank_id == quiz.bank_id,
-                                            Question.archived.is_(False))
-                                     .order_by(Question.position, Question.id))]
+    # The bank's questions in one query (the draw needs their category, tags and type; the
+    # drawn ones are copied into the attempt).
+    rows = {row.id: row for row in db.session.scalars(
+        select(Question).where(Question.bank_id == quiz.bank_id, Question.archived.is_(False))
+        .order_by(Question.position, Question.id))}
+    candidates = [rules.Candidate(row.id, row.category.path, tuple(row.tags or ()), row.type)
+                  for row in rows.values()]
     drawn = rules.draw(settings, candidates, rng)
     if not drawn:
         raise CannotStart(_("This quiz has no questions yet. Please tell your instructor."))
-    rows = {row.id: row for row in db.session.scalars(
-        select(Question).where(Question.id.in_(drawn)))}
-    attempt = QuizAttempt(quiz_id=quiz.id, user_id=user.id, worker_id=user.worker_id,
-                          number=len(status.attempts) + 1, state=rules.IN_PROGRESS,
-                          started_at=now, deadline=rules.deadline_for(settings, now))
+    values = {"quiz_id": quiz.id, "user_id": user.id, "worker_id": user.worker_id,
+              "number": len(status.attempts) + 1, "state": rules.IN_PROGRESS,
+              "started_at": now, "deadline": _utc(rules.deadline_for(settings, now))}
     slots = []
     for position, question_id in enumerate(drawn, start=1):
         row = rows[question_id]
@@ -261,21 +273,22 @@ def start_attempt(quiz: Quiz, user: User, now: datetime | None = None,
         presented = get_type(spec.type).present(spec, rng, shuffle=settings.shuffle)
         slots.append({"position": position, "question_id": question_id, "question": snapshot,
                       "presented": presented, "mark": spec.default_mark, "sequence": 0})
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-            db.session.flush()
-            db.session.execute(insert(AttemptSlot),
-                               [{**slot, "attempt_id": attempt.id} for slot in slots])
-    except IntegrityError:
-        # The same user started twice at once: the other request's attempt wins.
-        existing = db.session.scalar(select(QuizAttempt).where(
+    # The same user starting twice at once: both want this attempt number; the first
+    # INSERT wins, the other inserts nothing and resumes the winner's attempt.
+    attempt = db.session.scalar(
+        _insert_or_nothing(QuizAttempt).values(**values).on_conflict_do_nothing()
+        .returning(QuizAttempt))
+    if attempt is None:
+        existing = db.session.scalars(select(QuizAttempt).where(
             QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id,
-            QuizAttempt.state.in_(rules.OPEN_STATES)))
-        if existing is None:
-            raise
+            QuizAttempt.state.in_(rules.OPEN_STATES))).first()
+        if existing is None:  # and already finished: the page is out of date
+            raise CannotStart(_("Too many requests. Please wait a moment and try again."))
         return existing, False
-    db.session.expire(attempt, ["slots"])  # inserted in bulk: load them when asked
+    # One INSERT … RETURNING for every slot; they become the attempt's loaded collection.
+    inserted = db.session.scalars(insert(AttemptSlot).returning(AttemptSlot), [
+        {**slot, "attempt_id": attempt.id} for slot in slots]).all()
+    set_committed_value(attempt, "slots", sorted(inserted, key=lambda slot: slot.position))
     return attempt, True
 
 
@@ -306,12 +319,14 @@ def get_attempt(attempt_id: int, user: User, *, own: bool = False) -> QuizAttemp
 # ---------------------------------------------------------------- saving
 
 
-def _claim_open(attempt: QuizAttempt, now: datetime) -> bool:
-    """Lock the attempt for this transaction if it is open; False if it is not."""
-    result = db.session.execute(update(QuizAttempt).where(
+def _claim_open(attempt: QuizAttempt, now: datetime) -> tuple[str, datetime | None] | None:
+    """Lock the attempt for this transaction if it is open and return its (state,
+    deadline) as locked (either may have changed since the attempt loaded); None if it is
+    not open."""
+    return db.session.execute(update(QuizAttempt).where(
         QuizAttempt.id == attempt.id, QuizAttempt.state.in_(rules.OPEN_STATES))
-        .values(last_saved_at=now))
-    return result.rowcount == 1
+        .values(last_saved_at=now)
+        .returning(QuizAttempt.state, QuizAttempt.deadline)).first()
 
 
 def save_response(attempt: QuizAttempt, question_id: int, raw: Any, sequence: int,
@@ -326,11 +341,10 @@ def save_response(attempt: QuizAttempt, question_id: int, raw: Any, sequence: in
     if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 < sequence < 2**31:
         raise ValidationFailed(_("sequence must be a positive whole number."),
                                fields={"sequence": [_("Not a valid sequence number.")]})
-    if not _claim_open(attempt, now):
+    claimed = _claim_open(attempt, now)
+    if claimed is None:
         raise AttemptClosed(_("This attempt is finished: nothing more can be saved."))
-    # Read back what the claim locked (the state may have changed since the attempt loaded).
-    state, deadline = db.session.execute(select(QuizAttempt.state, QuizAttempt.deadline)
-                                         .where(QuizAttempt.id == attempt.id)).one()
+    state, deadline = claimed
     if not rules.accepts_answers(state, aware(deadline), now, grace()):
         raise AttemptClosed(_("The time for this attempt is over: the answer was not saved."))
     slot = db.session.scalar(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id,
@@ -392,7 +406,8 @@ def finish(attempt: QuizAttempt, *, by: str, now: datetime | None = None) -> Qui
     The clock abandons instead when the quiz says ``when_time_expires: abandon``.
     """
     now = _now(now)
-    settings = settings_of(attempt.quiz)
+    quiz = attempt.quiz
+    settings = settings_of(quiz)
     target = rules.ABANDONED if by == "clock" and settings.when_time_expires == "abandon" \
         else rules.FINISHED
     deadline = aware(attempt.deadline)
@@ -400,9 +415,11 @@ def finish(attempt: QuizAttempt, *, by: str, now: datetime | None = None) -> Qui
     claimed = db.session.execute(update(QuizAttempt).where(
         QuizAttempt.id == attempt.id, QuizAttempt.state.in_(rules.OPEN_STATES))
         .values(state=target, finished_at=finished_at, finished_by=by)).rowcount == 1
-    db.session.refresh(attempt)
-    if not claimed:
+    if not claimed:  # finished meanwhile by another request: show what that one stored
+        db.session.refresh(attempt)
         return attempt
+    for key, value in (("state", target), ("finished_at", finished_at), ("finished_by", by)):
+        set_committed_value(attempt, key, value)
     _grade(attempt)
     db.session.flush()
     if target == rules.FINISHED and not attempt.needs_grading:

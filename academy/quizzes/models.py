@@ -101,7 +101,7 @@ class Quiz(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     # The file as plain data (written back by a course export) and its checked settings
     # (academy.quizzes.settings.QuizSettings.as_dict()).
-    definition: Mapped[dict] = mapped_column(JSON)
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)  # read only by exports
     settings: Mapped[dict] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
