@@ -1,9 +1,17 @@
 """Gunicorn settings (``gunicorn -c gunicorn.conf.py``), used by ``make run``.
 
-Threaded workers (gthread) on 127.0.0.1:5000. With the embedded SQLite database there is
-one worker process: its threads share the in-process job pool and a single SQLite writer.
-With ``DATABASE_URL`` pointing at PostgreSQL, ``WEB_CONCURRENCY`` processes run (default:
-2 per core plus one, at most 8). Settings in ``GUNICORN_CMD_ARGS`` (e.g. ``--bind``) win.
+Synchronous worker processes on 127.0.0.1:5000: ``WEB_CONCURRENCY`` of them (default: one
+per core, at least 2), with SQLite as with PostgreSQL. Each process handles one request at
+a time and so uses one core fully: measured with ``bench/quiz_load.py`` on 2 cores, 2 such
+processes served about twice the requests of one process of 4 threads, whose threads
+mostly waited for each other (Python runs one thread at a time per process), and more
+processes than cores only added switching. Several SQLite processes are safe: WAL lets
+readers run beside the one writer, writes wait for each other (busy timeout), and the
+sign-in rate limits count in a file every process shares (``academy/ratelimit.py``).
+
+Synchronous workers do not keep connections alive and a slow client holds a worker: keep
+the default loopback binding behind the TLS proxy (nginx buffers requests and responses).
+Settings in ``GUNICORN_CMD_ARGS`` (e.g. ``--bind``, ``--workers``) win.
 """
 
 from __future__ import annotations
@@ -13,18 +21,11 @@ import os
 
 wsgi_app = "wsgi:app"
 bind = ["127.0.0.1:5000"]
-worker_class = "gthread"
-threads = 4
-
-_database_url = os.environ.get("DATABASE_URL", "")
-if _database_url.startswith(("postgres://", "postgresql")):
-    workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
-else:
-    workers = 1
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
 
 timeout = 120  # certificate batches and imports run as jobs; pages answer well within this
 graceful_timeout = 30
-keepalive = 5
 
 
 def post_worker_init(worker) -> None:
