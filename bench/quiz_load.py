@@ -1,7 +1,8 @@
 """Benchmark taking a quiz: N trainees start an attempt together, autosave and submit.
 
 Run with ``.venv/bin/python bench/quiz_load.py [--trainees 200] [--db sqlite|postgresql|both]
-[--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--think-ms 200]``.
+[--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--think-ms 20000]
+[--runs 3]``.
 
 For each database it migrates a fresh one (SQLite in a temporary instance folder; for
 PostgreSQL a private database ``wa_bench_<pid>`` created on the server of ``--pg-url`` and
@@ -13,22 +14,29 @@ app with gunicorn as ``scripts/serve.sh`` does (``gunicorn.conf.py``,
 ``ACADEMY_CONFIG=production`` with ``ACADEMY_FORCE_HTTPS=0``: plain HTTP on loopback) on a
 free port, and lets every worker answer a few requests before the clock starts.
 
-N client threads (standard-library HTTP/1.1, one kept-alive connection per trainee, like a
-browser) wait at a barrier and then each: starts an attempt (``POST
-/api/v1/quizzes/{id}/attempts``), autosaves an answer to every question (``PUT
-…/responses/{qid}``, sequence 1) from what the API presented, changes one answer (sequence
-2) and submits, with a random think time (0 to ``--think-ms``) before every request. It
-prints p50/p95/max per step, the errors (any non-2xx answer or exception, with the error
+N client threads (standard-library HTTP/1.1, a connection per trainee, reopened when the
+server closes it) wait at a barrier, so that all N start at the same instant, and then
+each: starts an attempt (``POST /api/v1/quizzes/{id}/attempts``), autosaves an answer to
+every question (``PUT …/responses/{qid}``, sequence 1) from what the API presented, changes
+one answer (sequence 2) and submits, waiting a random think time (0 to ``--think-ms``)
+before every request after the start. The default, 0–20 s, is a person reading a question
+and answering it; ``--think-ms 200`` is a stress test (every trainee sending about ten
+requests a second) that measures throughput rather than a class taking a quiz.
+
+It prints p50/p95/max per step, the errors (any non-2xx answer or exception, with the error
 code and the question type), where the CPU went (gunicorn, PostgreSQL, the load generator,
 other programs: the load generator shares the machine), whether every acknowledged answer
 is in the database with its last acknowledged sequence and response, whether every attempt
 was finished exactly once with a score and a quiz grade, and PASS/FAIL for the targets
-(start p95 <= 1 s, autosave p95 <= 300 ms, no errors, no lost answers). It always exits 0:
-a benchmark reports, it does not gate.
+(start p95 <= 1 s, autosave p95 <= 300 ms, no errors, no lost answers). With ``--runs N``
+each database is measured N times, each time afresh, and the latency targets are judged on
+the median of the runs' p95 (the machines this runs on are shared, and one run can be
+slowed by others). It always exits 0: a benchmark reports, it does not gate.
 
-Tokens are written straight into the database while seeding (as the API stores them,
-SHA-256 hashed): 200 sign-ins from one address would hit the sign-in rate limit. One real
-sign-in through ``POST /api/v1/tokens`` checks the seeded password.
+Tokens are written straight into the database while seeding, as ``POST /api/v1/tokens``
+stores them (SHA-256 hashed, last used when issued): 200 sign-ins from one address would
+hit the sign-in rate limit. One real sign-in through ``POST /api/v1/tokens`` checks the
+seeded password.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ import runpy
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,7 +144,8 @@ def seed(count: int, out: Path) -> None:
         expires = now + timedelta(hours=app.config["API_TOKEN_TTL_HOURS"])
         db.session.execute(insert(ApiToken), [
             {"user_id": u.id, "token_hash": hashlib.sha256(tokens[u.username].encode())
-             .hexdigest(), "created_at": now, "expires_at": expires} for u in users])
+             .hexdigest(), "created_at": now, "expires_at": expires, "last_used_at": now}
+            for u in users])
         db.session.commit()
         trainees = sorted((u.username, u.id, tokens[u.username]) for u in users
                           if u.username != PROBE)
@@ -340,10 +350,11 @@ class Results:
 
 
 class Client:
-    """One trainee's HTTP/1.1 connection to the server, kept alive like a browser's.
+    """One trainee's HTTP/1.1 connection to the server.
 
-    A kept-alive connection the server has closed in the meantime (gunicorn's keepalive is
-    5 s) is reopened once and the request sent again, as browsers do.
+    gunicorn's synchronous workers close the connection after each answer; the next request
+    opens a new one. A kept-alive connection the server has closed in the meantime is
+    reopened once and the request sent again, as browsers do.
     """
 
     def __init__(self, port: int, headers: dict[str, str], timeout: float = 120):
@@ -599,7 +610,7 @@ STEP_ORDER = ["start", "autosave", "  answer (seq 1)", "  change (seq 2)", "subm
 
 
 def report(label: str, results: Results, wall: float, check: dict, cpu: dict[str, float],
-           workers: int, log_text: str, trainees: int, think_ms: float) -> dict[str, bool]:
+           workers: int, log_text: str, trainees: int, think_ms: float) -> dict[str, Any]:
     print(f"{'step':<18}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}")
     total_requests = 0
     for step in STEP_ORDER:
@@ -663,7 +674,8 @@ def report(label: str, results: Results, wall: float, check: dict, cpu: dict[str
     }
     for text, ok in verdicts.items():
         print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-    return {f"{label}: {text}": ok for text, ok in verdicts.items()}
+    return {"start": start_p95, "autosave": save_p95, "errors": error_count, "lost": lost,
+            "finished": check["finished_once"] == check["attempts"] == check["trainees"]}
 
 
 # ---------------------------------------------------------------- one database
@@ -682,7 +694,9 @@ def with_database(pg_url: str, name: str) -> str:
     return urlunsplit(("postgresql+psycopg", parts.netloc, "/" + name, parts.query, ""))
 
 
-def bench_one(kind: str, count: int, think_ms: float, pg_url: str) -> dict[str, bool] | None:
+def bench_one(kind: str, count: int, think_ms: float, pg_url: str) -> dict[str, Any] | None:
+    """One run on a fresh database: its report printed, its figures returned (None when
+    PostgreSQL cannot be reached)."""
     label = "SQLite" if kind == "sqlite" else "PostgreSQL"
     created_db = None
     with tempfile.TemporaryDirectory(prefix="wa-quiz-load-") as tmp:
@@ -728,9 +742,12 @@ def bench_one(kind: str, count: int, think_ms: float, pg_url: str) -> dict[str, 
                                    "password": PASSWORD})
             probe.close()
             warm = warm_up(seeded, server)
-            threads = runpy.run_path(str(ROOT / "gunicorn.conf.py")).get("threads", 1)
+            conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+            kind_of_worker = conf.get("worker_class", "sync")
+            if kind_of_worker == "gthread":
+                kind_of_worker += f" × {conf.get('threads', 1)} threads"
             print(f"== {label}: {count} trainees × {QUESTIONS} questions, think time "
-                  f"0–{think_ms:.0f} ms; gunicorn {workers} worker(s) × {threads} threads ==")
+                  f"0–{think_ms / 1000:g} s; gunicorn {workers} {kind_of_worker} worker(s) ==")
             print(f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s, server up in "
                   f"{up_s:.1f} s; sign-in check POST /api/v1/tokens: {login}; "
                   f"{warm} warm-up requests")
@@ -763,28 +780,63 @@ def bench_one(kind: str, count: int, think_ms: float, pg_url: str) -> dict[str, 
         return report(label, results, wall, check, cpu, workers, log_text, count, think_ms)
 
 
+def summarise(label: str, runs: list[dict[str, Any]]) -> dict[str, bool]:
+    """The targets judged on the median p95 of the runs; errors and lost answers on every
+    run."""
+    verdicts = {}
+    for step in ("start", "autosave"):
+        figures = [run[step] for run in runs]
+        median = statistics.median(figures)
+        each = ", ".join(f"{figure:.0f}" for figure in figures)
+        verdicts[f"{label}: {step} p95 <= {TARGETS[step]:.0f} ms (median {median:.0f} ms; "
+                 f"runs: {each})"] = median <= TARGETS[step]
+    errors = [run["errors"] for run in runs]
+    verdicts[f"{label}: 0 errors (runs: {', '.join(map(str, errors))})"] = not any(errors)
+    lost = [run["lost"] for run in runs]
+    verdicts[f"{label}: 0 lost answers, every attempt finished once (lost per run: "
+             f"{', '.join(map(str, lost))})"] = not any(lost) and all(
+                 run["finished"] for run in runs)
+    return verdicts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trainees", type=int, default=200, help="how many (at least 1)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
                         help="the PostgreSQL server; a throwaway database is created on it")
-    parser.add_argument("--think-ms", type=float, default=200,
-                        help="each trainee waits 0..this many ms before every request")
+    parser.add_argument("--think-ms", type=float, default=20000,
+                        help="each trainee waits 0..this many ms before every request after "
+                             "the start (default 20000: a person reading and answering; "
+                             "200 is a stress test no class of people produces)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs per database, each on a fresh database and server; the "
+                             "targets are judged on the median (this machine is shared)")
     parser.add_argument("--seed-into", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.trainees < 1:
         parser.error("--trainees must be at least 1")
+    if not 1 <= args.runs <= 20:
+        parser.error("--runs must be between 1 and 20")
     if args.seed_into:
         seed(args.trainees, Path(args.seed_into))
         return
     verdicts: dict[str, bool] = {}
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    for number, kind in enumerate(kinds):
-        if number:
-            print()
-        verdicts |= bench_one(kind, args.trainees, args.think_ms, args.pg_url) or {}
-    if len(kinds) > 1 and verdicts:
+    first = True
+    for kind in kinds:
+        runs = []
+        for _run in range(args.runs):
+            if not first:
+                print()
+            first = False
+            figures = bench_one(kind, args.trainees, args.think_ms, args.pg_url)
+            if figures is None:
+                break
+            runs.append(figures)
+        if runs:
+            verdicts |= summarise("SQLite" if kind == "sqlite" else "PostgreSQL", runs)
+    if verdicts and (len(kinds) > 1 or args.runs > 1):
         print()
         print("summary:")
         for text, ok in verdicts.items():
