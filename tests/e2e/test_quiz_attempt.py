@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from academy.extensions import db
 from academy.quizzes.models import AttemptSlot, QuizAttempt
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import PHONE
 from tests.quiz_packages import QUIZ, import_quiz_course
 
 pytestmark = pytest.mark.e2e
@@ -18,9 +19,19 @@ pytestmark = pytest.mark.e2e
 ALL = QUIZ.replace("count: 4", "count: 6")  # every question but the essay, 20 minutes
 
 
-def test_timed_quiz_on_a_phone_survives_reload_and_lost_connection(phone_page, orgs,
+@pytest.fixture
+def english_phone_page(browser, live_server):
+    """A phone whose own language is English (the site itself is in Chinese)."""
+    context = browser.new_context(base_url=live_server, locale="en-US", viewport=PHONE,
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_timed_quiz_on_a_phone_survives_reload_and_lost_connection(english_phone_page, orgs,
                                                                     make_worker, make_user):
-    page = phone_page
+    page = english_phone_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     quiz = import_quiz_course(ALL)
@@ -40,7 +51,9 @@ def test_timed_quiz_on_a_phone_survives_reload_and_lost_connection(phone_page, o
     truefalse.get_by_text("对", exact=True).click()
     short = page.locator('fieldset[data-type="shortanswer"] input[type="text"]')
     short.fill("社会保障卡")
-    expect(page.get_by_test_id("quiz-status")).to_contain_text("保存", timeout=10_000)
+    # Saved at a 24-hour time in the page's language (not "10:53:13 AM" from the browser's).
+    expect(page.get_by_test_id("quiz-status")).to_have_text(
+        re.compile(r"已于 \d{1,2}:\d{2}:\d{2} 保存"), timeout=10_000)
     page.wait_for_timeout(1500)  # let the debounced short answer go out
     expect(page.get_by_test_id("quiz-status")).to_contain_text("已于")
 

@@ -185,7 +185,9 @@
       persist();
       if (pendingCount()) { return flush(); }
       showUnsaved(false);
-      showStatus(msg.saved.replace("{time}", new Date().toLocaleTimeString()));
+      // The page's language, not the browser's: a Chinese page says 10:53:13, not 10:53:13 AM.
+      var lang = document.documentElement.lang || undefined;
+      showStatus(msg.saved.replace("{time}", new Date().toLocaleTimeString(lang, {hour12: false})));
       return true;
     }, function () {
       inFlight = null;
